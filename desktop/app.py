@@ -1,0 +1,60 @@
+"""The one place that assembles Gravy Desktop: database, store, (sync engine,) window or CLI."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from desktop import __version__
+from desktop.store.db import StoreError, open_database
+from desktop.store.services import Store
+
+APP_NAME = "GravyDesktop"
+DB_ENV = "GRAVY_DESKTOP_DB"
+
+
+def default_database_path() -> Path:
+    configured = os.environ.get(DB_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "gravy.db"
+
+
+def open_store(path: Path) -> Store:
+    """Open the database at ``path`` (migrating it) and build the store on it."""
+    return Store(open_database(path))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from desktop import cli
+
+    args = cli.parse(list(sys.argv[1:] if argv is None else argv))
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.version:
+        print(f"gravy-desktop {__version__}")
+        return 0
+    path = Path(args.db) if args.db else default_database_path()
+    if args.command is None:
+        from desktop.ui.main import run_gui
+
+        return run_gui(path)
+    try:
+        store = open_store(path)
+    except StoreError as error:
+        print(f"gravy-desktop: {error}", file=sys.stderr)
+        return 2
+    try:
+        return cli.run(args, store)
+    except StoreError as error:
+        print(f"gravy-desktop: {error}", file=sys.stderr)
+        return 2
+    finally:
+        store.database.close()

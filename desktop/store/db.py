@@ -1,0 +1,300 @@
+"""Opening the local SQLite database: the one place that sets its pragmas and migrates it.
+
+Every writer starts its transaction with ``BEGIN IMMEDIATE`` so that a read-modify-write
+(outbox coalescing, claiming entries for a drain) can never interleave with another
+process's writer: SQLite serialises them and the busy timeout makes the second one wait.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 10_000
+
+
+class StoreError(Exception):
+    """A fault of the environment (not a bug): its message is meant for the user."""
+
+
+class DatabaseCorrupt(StoreError):
+    pass
+
+
+class DatabaseTooNew(StoreError):
+    pass
+
+
+class NotAGravyDatabase(StoreError):
+    pass
+
+
+class DatabaseBusy(StoreError):
+    pass
+
+
+class DatabaseReadOnly(StoreError):
+    pass
+
+
+class DiskFull(StoreError):
+    pass
+
+
+class AlreadyRunning(StoreError):
+    pass
+
+
+def classify_sqlite_error(error: BaseException, path: Path) -> StoreError | None:
+    """Map a sqlite3 / SQLAlchemy error to the environment fault it reports, if it is one."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    if not isinstance(original, sqlite3.Error):
+        return None
+    text = str(original).lower()
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return DatabaseCorrupt(
+            f"The database {path} is damaged and cannot be opened ({original}). It has been "
+            "left untouched: restore it from a backup or move it aside to start afresh."
+        )
+    if "locked" in text or "busy" in text:
+        return DatabaseBusy(f"The database {path} is busy in another program; try again.")
+    if "readonly" in text or "read-only" in text:
+        return DatabaseReadOnly(f"The database {path} is read-only; check its permissions.")
+    if "disk is full" in text or "database or disk is full" in text:
+        return DiskFull(f"The disk holding {path} is full; free some space and try again.")
+    if "unable to open" in text or "disk i/o" in text:
+        return StoreError(f"The database {path} cannot be read or written ({original}).")
+    return None
+
+
+@dataclass
+class Database:
+    """An open database file: its engine and the sessions that read and write it."""
+
+    path: Path
+    engine: Engine
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session whose transaction holds SQLite's write lock from its first statement."""
+        with self._session(immediate=True) as session:
+            yield session
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._session(immediate=False) as session:
+            yield session
+
+    @contextlib.contextmanager
+    def _session(self, immediate: bool) -> Iterator[Session]:
+        bind = self.engine.execution_options(gravy_begin="IMMEDIATE" if immediate else "DEFERRED")
+        session = Session(bind=bind, expire_on_commit=False, autoflush=True)
+        try:
+            with session.begin():
+                yield session
+        except DBAPIError as error:
+            fault = classify_sqlite_error(error, self.path)
+            if fault is not None:
+                raise fault from error
+            raise
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _make_engine(path: Path) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # Let us issue BEGIN ourselves (pysqlite's implicit BEGIN is always DEFERRED).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("gravy_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _check_readable(path: Path) -> None:
+    """Fail with a clear error on a file that is not a healthy SQLite database."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            connection.execute("PRAGMA schema_version").fetchone()
+            names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        fault = classify_sqlite_error(error, path)
+        raise fault if fault is not None else DatabaseCorrupt(str(error)) from error
+    if names and "alembic_version" not in names:
+        raise NotAGravyDatabase(
+            f"{path} is an SQLite database of another program; Gravy Desktop will not touch it."
+        )
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if engine is not None:
+        config.attributes["engine"] = engine
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate(database: Database) -> None:
+    """Bring the schema to the newest revision, backing the file up before an upgrade."""
+    config = alembic_config(database.engine)
+    script = ScriptDirectory.from_config(config)
+    head = script.get_current_head()
+    current = current_revision(database.engine)
+    if current == head:
+        return
+    known = {revision.revision for revision in script.walk_revisions()}
+    if current is not None and current not in known:
+        raise DatabaseTooNew(
+            f"{database.path} was written by a newer version of Gravy Desktop (schema "
+            f"{current}). Install that version again; this one left the file untouched."
+        )
+    if current is not None:
+        backup = database.path.with_name(f"{database.path.name}.before-{head}.bak")
+        _backup(database.path, backup)
+        log.info("backed up %s to %s before migrating %s -> %s", database.path, backup, current, head)
+    command.upgrade(config, "head")
+
+
+def _backup(source: Path, target: Path) -> None:
+    with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(
+        sqlite3.connect(target)
+    ) as dst:
+        src.backup(dst)
+
+
+def open_database(path: Path | str) -> Database:
+    """Open (creating if needed) and migrate the database at ``path``.
+
+    Raises a :class:`StoreError` subclass, leaving the file untouched, when it is corrupt,
+    from a newer app version, another program's database, or unreadable.
+    """
+    path = Path(path).expanduser().resolve()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(f"Cannot create the folder for {path}: {error.strerror}") from error
+    _check_readable(path)
+    engine = _make_engine(path)
+    database = Database(path=path, engine=engine)
+    try:
+        migrate(database)
+    except DBAPIError as error:
+        engine.dispose()
+        fault = classify_sqlite_error(error, path)
+        raise (fault or StoreError(str(error))) from error
+    except StoreError:
+        engine.dispose()
+        raise
+    return database
+
+
+def table_names(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+class InstanceLock:
+    """An advisory lock on ``<database>.<name>.lock``, held until released or the process dies.
+
+    The operating system drops the lock when the process ends, even on ``kill -9``,
+    so a crash never leaves a stale lock behind.
+    """
+
+    def __init__(self, database_path: Path, name: str) -> None:
+        self.path = database_path.with_name(f"{database_path.name}.{name}.lock")
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
+        try:
+            _lock_file(handle)
+        except OSError:
+            handle.close()
+            return False
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._file = handle
+        return True
+
+    def release(self) -> None:
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                _unlock_file(self._file)
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> InstanceLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds only
+    import msvcrt
+
+    def _lock_file(handle: IO[str]) -> None:
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+
+    def _unlock_file(handle: IO[str]) -> None:
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock_file(handle: IO[str]) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock_file(handle: IO[str]) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+

@@ -1,0 +1,326 @@
+"""The operation queue (outbox): every local change, captured in the same transaction.
+
+Life of an entry::
+
+    pending --claim--> in_flight --complete--> (removed)
+       ^                  |  \\--fail--> failed --retry--> pending
+       |                  |   \\-conflict--> conflict --retry--> pending
+       +---retry_later----+   (failed / conflict leave only by retry or discard)
+       +---release--------+   (offline, credentials: not an attempt that failed)
+
+Coalescing (only ever into the *open tail* of a record: its trailing entries that are
+pending and have never been sent. An entry that was sent, even once, may have been applied
+by the server before its acknowledgement was lost, so it is never rewritten or dropped.
+Retrying or releasing an entry does not reopen it: newer entries may already follow it.)
+
+- create + update(s)      -> one create with the final state
+- update + update         -> one update with the final state
+- create (+ ...) + delete -> nothing at all
+- update + delete         -> delete
+- delete + create (undo)  -> update with the restored state
+- increment + increment   -> one increment with the sum; create + increment -> the create
+  carries the new count. Increments commute with updates (updates never write counters).
+
+Readiness: an entry may be sent when no earlier entry of its record is still queued,
+no earlier entry of its parent is (a node waits for its page), and, for a delete, no
+earlier entry of a child is (a page's delete waits for its nodes). So a failed or
+conflicted entry holds back its own record and its dependents, never the rest.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, not_, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from desktop.domain import now_iso
+from desktop.store.models import OutboxEntry
+
+
+class Op(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    INCREMENT = "increment"
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    FAILED = "failed"
+    CONFLICT = "conflict"
+
+
+def record_key(entity: str, record_id: str) -> str:
+    return f"{entity}:{record_id}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A local change to capture. ``state`` is the record's full state after the change
+    (before it, for a delete); ``amount`` is an increment's step."""
+
+    entity: str
+    record_id: str
+    op: Op
+    state: dict[str, Any]
+    amount: int = 0
+    parent_key: str | None = None
+
+    @property
+    def key(self) -> str:
+        return record_key(self.entity, self.record_id)
+
+
+class QueueError(ValueError):
+    """A change that contradicts what is queued (a bug in the caller, not user input)."""
+
+
+def entries_for(session: Session, key: str) -> Sequence[OutboxEntry]:
+    """A record's queued entries, oldest first."""
+    return session.scalars(
+        select(OutboxEntry).where(OutboxEntry.record_key == key).order_by(OutboxEntry.id)
+    ).all()
+
+
+def has_unsent_create(session: Session, key: str) -> bool:
+    return any(entry.op == Op.CREATE for entry in open_tail(session, key))
+
+
+def open_tail(session: Session, key: str) -> list[OutboxEntry]:
+    """The record's trailing entries that are pending and were never sent."""
+    tail: list[OutboxEntry] = []
+    for entry in reversed(entries_for(session, key)):
+        if entry.state != State.PENDING or entry.attempts > 0:
+            break
+        tail.append(entry)
+    tail.reverse()
+    return tail
+
+
+def _append(session: Session, change: Change, op: Op, payload: dict[str, Any]) -> None:
+    now = now_iso()
+    session.add(
+        OutboxEntry(
+            op_id=str(uuid.uuid4()),
+            entity=change.entity,
+            record_id=change.record_id,
+            record_key=change.key,
+            parent_key=change.parent_key,
+            op=op,
+            payload=payload,
+            state=State.PENDING,
+            attempts=0,
+            next_attempt_at=0.0,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def _rewrite(entry: OutboxEntry, op: Op, payload: dict[str, Any]) -> None:
+    entry.op = op
+    entry.payload = payload  # a new dict: JSON columns do not track in-place changes
+    entry.updated_at = now_iso()
+
+
+def enqueue(session: Session, change: Change) -> None:
+    """Capture ``change`` in the queue, coalescing it with the record's pending tail.
+
+    Must run in the same transaction as the change itself (invariant 1).
+    """
+    tail = open_tail(session, change.key)
+    by_op = {Op(entry.op): entry for entry in tail}
+    match change.op:
+        case Op.CREATE:
+            if Op.DELETE in by_op:
+                _rewrite(by_op[Op.DELETE], Op.UPDATE, change.state)
+            elif Op.CREATE in by_op or Op.UPDATE in by_op:
+                raise QueueError(f"{change.key} is created twice")
+            else:
+                _append(session, change, Op.CREATE, change.state)
+        case Op.UPDATE:
+            if Op.DELETE in by_op:
+                raise QueueError(f"{change.key} is updated after its deletion")
+            if Op.CREATE in by_op:
+                _rewrite(by_op[Op.CREATE], Op.CREATE, change.state)
+            elif Op.UPDATE in by_op:
+                _rewrite(by_op[Op.UPDATE], Op.UPDATE, change.state)
+            else:
+                _append(session, change, Op.UPDATE, change.state)
+        case Op.INCREMENT:
+            if Op.DELETE in by_op:
+                raise QueueError(f"{change.key} is counted after its deletion")
+            if Op.CREATE in by_op:
+                _rewrite(by_op[Op.CREATE], Op.CREATE, change.state)
+            elif Op.INCREMENT in by_op:
+                entry = by_op[Op.INCREMENT]
+                amount = int(entry.payload["amount"]) + change.amount
+                _rewrite(entry, Op.INCREMENT, {"amount": amount})
+            else:
+                _append(session, change, Op.INCREMENT, {"amount": change.amount})
+        case Op.DELETE:
+            if Op.DELETE in by_op:
+                raise QueueError(f"{change.key} is deleted twice")
+            if Op.CREATE in by_op:
+                # Never left this device: nothing to send at all.
+                for entry in tail:
+                    session.delete(entry)
+                return
+            if Op.UPDATE in by_op:
+                session.delete(by_op[Op.UPDATE])
+            # Pending increments stay: they are harmless before a delete and keep the
+            # server's counter right if the delete is undone (delete + create -> update).
+            _append(session, change, Op.DELETE, change.state)
+
+
+def _blocked_by_earlier() -> Any:
+    earlier = aliased(OutboxEntry)
+    same_record = exists().where(
+        and_(earlier.record_key == OutboxEntry.record_key, earlier.id < OutboxEntry.id)
+    )
+    parent = aliased(OutboxEntry)
+    parent_queued = exists().where(
+        and_(parent.record_key == OutboxEntry.parent_key, parent.id < OutboxEntry.id)
+    )
+    child = aliased(OutboxEntry)
+    child_queued = exists().where(
+        and_(child.parent_key == OutboxEntry.record_key, child.id < OutboxEntry.id)
+    )
+    return or_(
+        same_record,
+        and_(OutboxEntry.parent_key.is_not(None), parent_queued),
+        and_(OutboxEntry.op == Op.DELETE, child_queued),
+    )
+
+
+def ready(session: Session, limit: int, now: float | None = None) -> Sequence[OutboxEntry]:
+    """Pending entries that may be sent now, oldest first."""
+    moment = time.time() if now is None else now
+    return session.scalars(
+        select(OutboxEntry)
+        .where(
+            OutboxEntry.state == State.PENDING,
+            OutboxEntry.next_attempt_at <= moment,
+            not_(_blocked_by_earlier()),
+        )
+        .order_by(OutboxEntry.id)
+        .limit(limit)
+    ).all()
+
+
+def claim(session: Session, limit: int, now: float | None = None) -> list[OutboxEntry]:
+    """Mark up to ``limit`` ready entries in flight (one attempt each) and return them."""
+    entries = list(ready(session, limit, now))
+    stamp = now_iso()
+    for entry in entries:
+        entry.state = State.IN_FLIGHT
+        entry.attempts += 1
+        entry.updated_at = stamp
+    return entries
+
+
+def _get(session: Session, entry_id: int) -> OutboxEntry:
+    entry = session.get(OutboxEntry, entry_id)
+    if entry is None:
+        raise KeyError(f"no queue entry {entry_id}")
+    return entry
+
+
+def complete(session: Session, entry_id: int) -> None:
+    """The server confirmed the entry: it leaves the queue."""
+    session.delete(_get(session, entry_id))
+
+
+def _record_error(entry: OutboxEntry, state: State, code: str, message: str) -> None:
+    stamp = now_iso()
+    entry.state = state
+    entry.last_error_code = code
+    entry.last_error_message = message
+    entry.last_error_at = stamp
+    entry.updated_at = stamp
+
+
+def retry_later(session: Session, entry_id: int, code: str, message: str, delay_s: float) -> None:
+    entry = _get(session, entry_id)
+    _record_error(entry, State.PENDING, code, message)
+    entry.next_attempt_at = time.time() + delay_s
+
+
+def release(session: Session, entry_id: int) -> None:
+    """Back to pending with no error recorded (offline, credentials missing): not a failure."""
+    entry = _get(session, entry_id)
+    entry.state = State.PENDING
+    entry.updated_at = now_iso()
+
+
+def fail(session: Session, entry_id: int, code: str, message: str) -> None:
+    _record_error(_get(session, entry_id), State.FAILED, code, message)
+
+
+def mark_conflict(session: Session, entry_id: int, code: str, message: str) -> None:
+    _record_error(_get(session, entry_id), State.CONFLICT, code, message)
+
+
+def recover_in_flight(session: Session) -> int:
+    """After a crash, entries left in flight are sent again (the sender makes that safe)."""
+    result = session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.state == State.IN_FLIGHT)
+        .values(state=State.PENDING, updated_at=now_iso())
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def retry(session: Session, entry_id: int) -> None:
+    """The user asks to try a failed or conflicted entry again, now."""
+    entry = _get(session, entry_id)
+    if entry.state not in (State.FAILED, State.CONFLICT):
+        raise QueueError(f"entry {entry_id} is {entry.state}, not failed")
+    entry.state = State.PENDING
+    entry.next_attempt_at = 0.0
+    entry.updated_at = now_iso()
+
+
+def retry_all_failed(session: Session) -> int:
+    result = session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.state == State.FAILED)
+        .values(state=State.PENDING, next_attempt_at=0.0, updated_at=now_iso())
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def discard(session: Session, entry_id: int) -> OutboxEntry:
+    """The user gives up on an entry: the only way one leaves the queue unsent."""
+    entry = _get(session, entry_id)
+    if entry.state == State.IN_FLIGHT:
+        raise QueueError(f"entry {entry_id} is being sent; wait for the result")
+    session.execute(delete(OutboxEntry).where(OutboxEntry.id == entry_id))
+    return entry
+
+
+def counts(session: Session) -> dict[State, int]:
+    rows = session.execute(
+        select(OutboxEntry.state, func.count()).group_by(OutboxEntry.state)
+    ).all()
+    found = {State(state): int(count) for state, count in rows}
+    return {state: found.get(state, 0) for state in State}
+
+
+def entries(session: Session, state: State | None = None) -> Sequence[OutboxEntry]:
+    query = select(OutboxEntry).order_by(OutboxEntry.id)
+    if state is not None:
+        query = query.where(OutboxEntry.state == state)
+    return session.scalars(query).all()
+
+
+def pending_keys(session: Session) -> set[str]:
+    """Record keys with anything queued (the UI's per-item badge and the puller's guard)."""
+    return set(session.scalars(select(OutboxEntry.record_key).distinct()).all())

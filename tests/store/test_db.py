@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from desktop.store.db import (
+    DatabaseCorrupt,
+    DatabaseTooNew,
+    InstanceLock,
+    NotAGravyDatabase,
+    open_database,
+)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_connections_use_wal_full_sync_foreign_keys_and_a_busy_timeout(db_path: Path) -> None:
+    database = open_database(db_path)
+    with database.read() as session:
+        pragma = lambda name: session.execute(text(f"PRAGMA {name}")).scalar()  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("synchronous") == 2  # FULL
+        assert pragma("foreign_keys") == 1
+        assert pragma("busy_timeout") == 10_000
+    database.close()
+
+
+def test_a_corrupt_file_is_explained_and_left_untouched(db_path: Path) -> None:
+    db_path.write_bytes(b"this is not a database, it is a shopping list\n" * 100)
+    before = digest(db_path)
+    with pytest.raises(DatabaseCorrupt, match="damaged.*left untouched"):
+        open_database(db_path)
+    assert digest(db_path) == before
+    assert sorted(p.name for p in db_path.parent.iterdir()) == [db_path.name]
+
+
+def test_a_database_damaged_inside_is_refused(db_path: Path) -> None:
+    open_database(db_path).close()
+    data = bytearray(db_path.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # smash the schema page after the header
+    db_path.write_bytes(bytes(data))
+    before = digest(db_path)
+    with pytest.raises(DatabaseCorrupt):
+        open_database(db_path)
+    assert digest(db_path) == before
+
+
+def test_a_database_from_a_newer_app_version_is_refused_untouched(db_path: Path) -> None:
+    open_database(db_path).close()
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    before = digest(db_path)
+    with pytest.raises(DatabaseTooNew, match="newer version of Gravy Desktop"):
+        open_database(db_path)
+    assert digest(db_path) == before
+
+
+def test_another_programs_database_is_not_touched(db_path: Path) -> None:
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("CREATE TABLE recipes (name TEXT)")
+    before = digest(db_path)
+    with pytest.raises(NotAGravyDatabase):
+        open_database(db_path)
+    assert digest(db_path) == before
+
+
+def test_instance_lock_refuses_a_second_holder_and_is_freed_by_kill_9(db_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path; from desktop.store.db import InstanceLock;"
+         "lock = InstanceLock(Path(sys.argv[1]), 'app'); assert lock.acquire();"
+         "print('held', flush=True); time.sleep(60)", str(db_path)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert not InstanceLock(db_path, "app").acquire()
+        assert InstanceLock(db_path, "sync").acquire(), "locks with other names are independent"
+    finally:
+        holder.kill()
+        holder.wait()
+    lock = InstanceLock(db_path, "app")
+    assert lock.acquire(), "the operating system released the dead process's lock"
+    lock.release()
