@@ -23,10 +23,12 @@ EXIT_OK, EXIT_FAILED, EXIT_ENVIRONMENT, EXIT_INVALID = 0, 1, 2, 3
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="gravy-desktop",
-        description="Offline-first editor for GravyJS templates. With no command, opens the window.",
+        description="Offline-first GravyJS template editor. With no command, opens the window.",
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
-    parser.add_argument("--db", help="database file (default: per-user data folder, or $GRAVY_DESKTOP_DB)")
+    parser.add_argument(
+        "--db", help="database file (default: per-user data folder, or $GRAVY_DESKTOP_DB)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -91,16 +93,22 @@ def _entry_data(entry: OutboxEntry) -> dict[str, Any]:
 def _templates(args: argparse.Namespace, store: Store) -> int:
     if args.action == "list":
         found = store.list_templates(category=args.category)
-        _print(args, [t.model_dump() for t in found],
-               [f"{t.templateId}  {t.title}  [{t.category}]" for t in found])
+        _print(
+            args,
+            [t.model_dump() for t in found],
+            [f"{t.templateId}  {t.title}  [{t.category}]" for t in found],
+        )
     elif args.action == "show":
         template = store.get_template(args.id)
         _print(args, template.model_dump(), [json.dumps(template.model_dump(), indent=2)])
     elif args.action == "add":
         content = sys.stdin.read() if args.content == "-" else args.content
         template = store.create_template(
-            args.title, content=content, description=args.description,
-            category=args.category, tags=args.tags,
+            args.title,
+            content=content,
+            description=args.description,
+            category=args.category,
+            tags=args.tags,
         )
         _print(args, template.model_dump(), [template.templateId])
     elif args.action == "delete":
@@ -110,8 +118,11 @@ def _templates(args: argparse.Namespace, store: Store) -> int:
 
 def _search(args: argparse.Namespace, store: Store) -> int:
     found = store.search_templates(args.query, category=args.category)
-    _print(args, [t.model_dump() for t in found],
-           [f"{t.templateId}  {t.title}  [{t.category}]" for t in found])
+    _print(
+        args,
+        [t.model_dump() for t in found],
+        [f"{t.templateId}  {t.title}  [{t.category}]" for t in found],
+    )
     return EXIT_OK
 
 
@@ -121,14 +132,21 @@ def _queue(args: argparse.Namespace, store: Store) -> int:
         entries = store.queue_entries(state)
         lines = [
             f"{e.id:>6}  {e.state:<9} {e.op:<9} {e.record_key}  attempts={e.attempts}"
-            + (f"  {e.last_error_code}: {e.last_error_message} ({e.last_error_at})"
-               if e.last_error_code else "")
+            + (
+                f"  {e.last_error_code}: {e.last_error_message} ({e.last_error_at})"
+                if e.last_error_code
+                else ""
+            )
             for e in entries
         ]
         counts = store.queue_counts()
         lines.append(", ".join(f"{count} {state}" for state, count in counts.items()))
         _print(args, [_entry_data(e) for e in entries], lines)
-        return EXIT_FAILED if state is None and (counts[State.FAILED] or counts[State.CONFLICT]) else EXIT_OK
+        return (
+            EXIT_FAILED
+            if state is None and (counts[State.FAILED] or counts[State.CONFLICT])
+            else EXIT_OK
+        )
     if args.action == "retry":
         if args.all_failed:
             print(f"{store.retry_all_failed()} entries will be tried again")

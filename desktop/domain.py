@@ -63,7 +63,9 @@ def now_iso() -> str:
 
 
 def to_iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def _base36_suffix(length: int = 9) -> str:
@@ -188,6 +190,21 @@ class Template(Record):
     @property
     def id(self) -> str:
         return self.templateId
+
+
+class TemplateSummary(BaseModel):
+    """What lists and search results show of a template: everything but its content."""
+
+    model_config = ConfigDict(frozen=True)
+
+    templateId: str
+    title: str
+    description: str
+    category: str
+    tags: list[str]
+    isShared: bool
+    usageCount: int
+    updatedAt: str
 
 
 class Snippet(Record):

@@ -12,9 +12,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from desktop.store.db import open_database  # noqa: E402
-from desktop.store.services import Store  # noqa: E402
-from tests.dynamodb_local import DynamoDBLocal  # noqa: E402
+from desktop.store.db import open_database
+from desktop.store.services import Store
+from tests.dynamodb_local import DynamoDBLocal
 
 
 @pytest.fixture

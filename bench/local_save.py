@@ -1,0 +1,55 @@
+"""A local save (record + version + queue entry, one transaction) with 10,000 templates stored.
+
+Usage: python bench/local_save.py [--templates N] [--saves N]
+Bar (DESIGN.md): p99 <= 5 ms. The last line printed is a JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from common import paragraph, percentile, report, seeded_store
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--templates", type=int, default=10_000)
+    parser.add_argument("--saves", type=int, default=2_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        store = seeded_store(Path(folder) / "bench.db", args.templates)
+        seed_s = time.perf_counter() - started
+        ids = [t.templateId for t in store.list_templates()]
+        rng = random.Random(11)
+        samples = []
+        for i in range(args.saves):
+            target = rng.choice(ids)
+            content = f"<p>edit {i}</p><p>{paragraph(rng, 1900)}</p>"
+            begin = time.perf_counter()
+            store.update_template(target, content=content)
+            samples.append((time.perf_counter() - begin) * 1000)
+        queued = sum(store.queue_counts().values())
+        store.database.close()
+    report(
+        {
+            "benchmark": "local_save",
+            "templates": args.templates,
+            "saves": args.saves,
+            "p50_ms": round(percentile(samples, 0.50), 3),
+            "p99_ms": round(percentile(samples, 0.99), 3),
+            "max_ms": round(max(samples), 3),
+            "bar_p99_ms": 5.0,
+            "meets_bar": percentile(samples, 0.99) <= 5.0,
+            "queued_entries": queued,
+            "seed_s": round(seed_s, 1),
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
