@@ -220,5 +220,32 @@ class OutboxEntry(Base):
     last_error_code: Mapped[str | None] = mapped_column(String, nullable=True)
     last_error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_error_at: Mapped[str | None] = mapped_column(String, nullable=True)
+    # For a conflict: the server's item as DynamoDB returned it (ALL_OLD), decoded.
+    server_copy: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[str] = mapped_column(String)
     updated_at: Mapped[str] = mapped_column(String)
+
+
+class SyncRecord(Base):
+    """What this device last saw of a record on the server: the condition for its next
+    write (``version``, or ``updated_at`` for items the web app wrote without a version)
+    and the base of a three-way merge."""
+
+    __tablename__ = "sync_records"
+
+    record_key: Mapped[str] = mapped_column(String, primary_key=True)
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[str | None] = mapped_column(String, nullable=True)
+    base: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The last counter increment the server confirmed (removed from usageOps next time).
+    usage_op: Mapped[str | None] = mapped_column(String, nullable=True)
+    synced_at: Mapped[str] = mapped_column(String)
+
+
+class Setting(Base):
+    """Plain settings of this database (never secrets: those live in the OS keyring)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)

@@ -36,3 +36,30 @@ def test_reopening_a_current_database_changes_nothing(db_path: Path) -> None:
     open_database(db_path).close()
     open_database(db_path).close()
     assert not list(db_path.parent.glob("*.bak")), "no backup when there is nothing to migrate"
+
+
+def test_upgrading_an_older_database_backs_it_up_and_keeps_the_data(db_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from desktop.store.services import Store
+
+    engine = create_engine(f"sqlite:///{db_path}")
+    command.upgrade(alembic_config(engine), "0001")
+    engine.dispose()
+    with sqlite3.connect(db_path) as connection:
+        connection.execute(
+            "INSERT INTO templates (template_id, title, description, content, category, tags,"
+            " is_shared, usage_count, created_at, updated_at) VALUES ('template-1-abcdefghi',"
+            " 'Kept', '', '<p>old</p>', '', '[]', 0, 3, '2026-01-01T00:00:00.000Z',"
+            " '2026-01-01T00:00:00.000Z')"
+        )
+    store = Store(open_database(db_path))
+    kept = store.get_template("template-1-abcdefghi")
+    assert (kept.title, kept.usageCount) == ("Kept", 3)
+    assert current_revision(store.database.engine) == "0002"
+    backups = list(db_path.parent.glob("*.before-0002.bak"))
+    assert len(backups) == 1
+    with sqlite3.connect(backups[0]) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+    store.database.close()
