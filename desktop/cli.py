@@ -10,12 +10,27 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from getpass import getuser
 from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
 
 from desktop.domain import InvalidInput
 from desktop.store.models import OutboxEntry
 from desktop.store.outbox import QueueError, State
 from desktop.store.services import NotFound, Store
+from desktop.sync import tables
+from desktop.sync.config import (
+    SyncSettings,
+    load_secret,
+    load_settings,
+    make_client,
+    save_secret,
+    save_settings,
+)
+from desktop.sync.errors import MissingCredentials, classify
+from desktop.sync.push import PushEngine
 
 EXIT_OK, EXIT_FAILED, EXIT_ENVIRONMENT, EXIT_INVALID = 0, 1, 2, 3
 
@@ -31,6 +46,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    parser.add_argument(
+        "--endpoint-url",
+        help="sync with this DynamoDB endpoint for this run, e.g. DynamoDB Local at "
+        "http://localhost:8000 (the user id defaults to your login name)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     templates = commands.add_parser("templates", help="list, show, add or delete templates")
@@ -64,6 +84,34 @@ def parse(argv: list[str]) -> argparse.Namespace:
     target.add_argument("--all-failed", action="store_true")
     q_discard = q_commands.add_parser("discard", help="drop a queued change for good")
     q_discard.add_argument("id", type=int)
+
+    config = commands.add_parser("config", help="show or change the sync settings")
+    c_commands = config.add_subparsers(dest="action", required=True)
+    c_commands.add_parser("show", help="print the settings (secrets are never shown)")
+    c_set = c_commands.add_parser("set", help="change settings")
+    c_set.add_argument("--user-id")
+    c_set.add_argument("--region")
+    c_set.add_argument("--endpoint-url", dest="set_endpoint_url", help="'' to clear")
+    c_set.add_argument("--table-prefix")
+    c_set.add_argument("--profile", help="an AWS profile name ('' to clear)")
+    c_set.add_argument("--access-key-id", help="'' to clear")
+    c_set.add_argument("--sync-interval", type=int, dest="sync_interval_s")
+    c_commands.add_parser(
+        "set-secret", help="read the secret access key from standard input into the OS keyring"
+    )
+
+    tables = commands.add_parser("tables", help="the DynamoDB tables")
+    tb_commands = tables.add_subparsers(dest="action", required=True)
+    tb_commands.add_parser("create", help="create missing tables and indexes; safe to repeat")
+    tb_commands.add_parser("cloudformation", help="print a CloudFormation template (JSON)")
+    iam = tb_commands.add_parser("iam-policy", help="print a least-privilege IAM policy (JSON)")
+    iam.add_argument("--region", default="*")
+    iam.add_argument("--account", default="*")
+
+    sync = commands.add_parser("sync", help="send queued changes to DynamoDB")
+    s_commands = sync.add_subparsers(dest="action", required=True)
+    s_commands.add_parser("push", help="drain the queue once and print a summary")
+    s_commands.add_parser("status", help="print the sync target and the queue's state")
     return parser.parse_args(argv)
 
 
@@ -157,10 +205,125 @@ def _queue(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
+def _settings(args: argparse.Namespace, store: Store) -> SyncSettings:
+    """The stored settings, with this run's --endpoint-url on top."""
+    settings = load_settings(store)
+    if args.endpoint_url:
+        settings = settings.model_copy(
+            update={"endpoint_url": args.endpoint_url, "user_id": settings.user_id or getuser()}
+        )
+    return settings
+
+
+def _config(args: argparse.Namespace, store: Store) -> int:
+    settings = load_settings(store)
+    if args.action == "set":
+        changes = {
+            name: (None if value == "" and name != "table_prefix" else value)
+            for name, value in {
+                "user_id": args.user_id,
+                "region": args.region,
+                "endpoint_url": args.set_endpoint_url,
+                "table_prefix": args.table_prefix,
+                "profile": args.profile,
+                "access_key_id": args.access_key_id,
+                "sync_interval_s": args.sync_interval_s,
+            }.items()
+            if value is not None
+        }
+        try:
+            settings = SyncSettings.model_validate(settings.model_dump() | changes)
+        except ValidationError as error:
+            raise InvalidInput.from_validation_error(error, "setting") from None
+        save_settings(store, settings)
+    elif args.action == "set-secret":
+        if not settings.access_key_id:
+            print("gravy-desktop: set --access-key-id first", file=sys.stderr)
+            return EXIT_INVALID
+        secret = sys.stdin.readline().strip()
+        if not secret:
+            print("gravy-desktop: no secret on standard input", file=sys.stderr)
+            return EXIT_INVALID
+        save_secret(settings.access_key_id, secret)
+        print(f"secret for {settings.access_key_id} stored in the OS keyring")
+        return EXIT_OK
+    shown = settings.model_dump() | {
+        "secret": "in keyring"
+        if settings.access_key_id and load_secret(settings.access_key_id)
+        else "none",
+        "configured": settings.configured,
+    }
+    _print(args, shown, [f"{name}: {value}" for name, value in shown.items()])
+    return EXIT_OK
+
+
+def _tables(args: argparse.Namespace, store: Store) -> int:
+    settings = _settings(args, store)
+    if args.action == "cloudformation":
+        print(json.dumps(tables.cloudformation(settings.table_prefix), indent=2))
+        return EXIT_OK
+    if args.action == "iam-policy":
+        policy = tables.iam_policy(args.region, args.account, settings.table_prefix)
+        print(json.dumps(policy, indent=2))
+        return EXIT_OK
+    client = make_client(settings)
+    created = tables.create_tables(client, settings.table_prefix)
+    added = tables.ensure_indexes(client, settings.table_prefix)
+    print(f"created {len(created)} tables, {len(added)} indexes; all tables ready")
+    return EXIT_OK
+
+
+def _sync(args: argparse.Namespace, store: Store) -> int:
+    settings = _settings(args, store)
+    counts = store.queue_counts()
+    if args.action == "status":
+        target = (
+            f"{settings.endpoint_url or settings.region} as {settings.user_id}"
+            if settings.configured
+            else "none configured: changes wait in the queue"
+        )
+        lines = [f"sync target: {target}"] + [f"{state}: {n}" for state, n in counts.items()]
+        _print(args, {"configured": settings.configured, "queue": counts}, lines)
+        return EXIT_FAILED if counts[State.FAILED] or counts[State.CONFLICT] else EXIT_OK
+    if not settings.configured:
+        print("gravy-desktop: no sync target is configured (see `config set`)", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    engine = PushEngine(store, make_client(settings), settings)
+    report = engine.drain()
+    after = store.queue_counts()
+    summary = {
+        "sent": report.sent,
+        "retrying": report.retried,
+        "failed": report.failed,
+        "conflicts": report.conflicts,
+        "requests": report.requests,
+        "state": report.state,
+        "message": report.message,
+        "queue": after,
+    }
+    _print(
+        args,
+        summary,
+        [
+            f"sent {report.sent}, retrying {report.retried}, newly failed {report.failed}, "
+            f"new conflicts {report.conflicts} ({report.requests} requests)",
+            f"queue: {after[State.PENDING]} pending, {after[State.FAILED]} failed, "
+            f"{after[State.CONFLICT]} conflicts",
+        ]
+        + ([f"stopped: {report.state}: {report.message}"] if report.state != "idle" else []),
+    )
+    if report.state != "idle":
+        return EXIT_ENVIRONMENT
+    return EXIT_FAILED if after[State.FAILED] or after[State.CONFLICT] else EXIT_OK
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace, Store], int]] = {
     "templates": _templates,
     "search": _search,
     "queue": _queue,
+    "config": _config,
+    "tables": _tables,
+    "sync": _sync,
 }
 
 
@@ -174,3 +337,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
     except (NotFound, QueueError) as error:
         print(f"gravy-desktop: {error}", file=sys.stderr)
         return EXIT_FAILED
+    except (MissingCredentials, BotoCoreError, ClientError) as error:
+        fault = classify(error)
+        print(f"gravy-desktop: {fault.kind}: {fault.code}: {fault.message}", file=sys.stderr)
+        return EXIT_ENVIRONMENT

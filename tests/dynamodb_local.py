@@ -103,6 +103,7 @@ class DynamoDBLocal:
                 "-jar",
                 str(folder / "DynamoDBLocal.jar"),
                 "-inMemory",
+                "-sharedDb",
                 "-disableTelemetry",
                 "-port",
                 str(self.port),

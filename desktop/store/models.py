@@ -237,8 +237,6 @@ class SyncRecord(Base):
     version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[str | None] = mapped_column(String, nullable=True)
     base: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    # The last counter increment the server confirmed (removed from usageOps next time).
-    usage_op: Mapped[str | None] = mapped_column(String, nullable=True)
     synced_at: Mapped[str] = mapped_column(String)
 
 

@@ -298,6 +298,11 @@ def mark_conflict(session: Session, entry_id: int, code: str, message: str) -> N
     _record_error(_get(session, entry_id), State.CONFLICT, code, message)
 
 
+def keep_server_copy(session: Session, entry_id: int, server: dict[str, Any] | None) -> None:
+    """Keep the server's version of a conflicted record with its entry (None: deleted)."""
+    _get(session, entry_id).server_copy = server
+
+
 def recover_in_flight(session: Session) -> int:
     """After a crash, entries left in flight are sent again (the sender makes that safe)."""
     result = session.execute(

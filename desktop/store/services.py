@@ -70,6 +70,10 @@ class Store:
         """Call ``listener`` with the (entity, id) pairs of each committed change."""
         self._listeners.append(listener)
 
+    def notify_queue_changed(self) -> None:
+        """The queue changed without a record changing (sync results, retries)."""
+        self._notify([])
+
     def _notify(self, changed: list[tuple[str, str]]) -> None:
         for listener in list(self._listeners):
             try:

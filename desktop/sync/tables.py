@@ -155,8 +155,127 @@ def create_tables(client: Any, prefix: str = "", wait_s: float = 120.0) -> list[
                 raise
     deadline = time.monotonic() + wait_s
     for name in created:
-        while client.describe_table(TableName=name)["Table"]["TableStatus"] != "ACTIVE":
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"table {name} did not become active within {wait_s} s")
-            time.sleep(0.5)
+        _wait_active(client, name, deadline)
     return created
+
+
+def ensure_indexes(client: Any, prefix: str = "", wait_s: float = 300.0) -> list[str]:
+    """Add any index a table lacks (e.g. a table the web app created); returns their names."""
+    added = []
+    for spec in ALL_TABLES:
+        name = prefix + spec.name
+        table = client.describe_table(TableName=name)["Table"]
+        present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
+        for index in spec.indexes:
+            if index.name in present:
+                continue
+            request = spec.create_request(prefix)
+            (definition,) = [
+                g for g in request["GlobalSecondaryIndexes"] if g["IndexName"] == index.name
+            ]
+            client.update_table(
+                TableName=name,
+                AttributeDefinitions=request["AttributeDefinitions"],
+                GlobalSecondaryIndexUpdates=[{"Create": definition}],
+            )
+            added.append(f"{name}.{index.name}")
+            _wait_active(client, name, time.monotonic() + wait_s)
+    return added
+
+
+def _wait_active(client: Any, name: str, deadline: float) -> None:
+    while True:
+        table = client.describe_table(TableName=name)["Table"]
+        statuses = [table["TableStatus"]] + [
+            index.get("IndexStatus", "ACTIVE") for index in table.get("GlobalSecondaryIndexes", [])
+        ]
+        if all(status == "ACTIVE" for status in statuses):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"table {name} did not become active in time")
+        time.sleep(0.5)
+
+
+def cloudformation(prefix: str = "") -> dict[str, Any]:
+    """A CloudFormation template for every table (on-demand, PITR and encryption on)."""
+    resources: dict[str, Any] = {}
+    for spec in ALL_TABLES:
+        request = spec.create_request(prefix)
+        properties: dict[str, Any] = {
+            "TableName": request["TableName"],
+            "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": request["KeySchema"],
+            "AttributeDefinitions": request["AttributeDefinitions"],
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "SSESpecification": {"SSEEnabled": True},
+        }
+        if "GlobalSecondaryIndexes" in request:
+            properties["GlobalSecondaryIndexes"] = request["GlobalSecondaryIndexes"]
+        resources[spec.name.replace("-", "")] = {
+            "Type": "AWS::DynamoDB::Table",
+            "DeletionPolicy": "Retain",
+            "Properties": properties,
+        }
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "Gravy Desktop / GravyJS / Page Manager tables",
+        "Resources": resources,
+    }
+
+
+ITEM_ACTIONS = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:Query",
+    "dynamodb:ConditionCheckItem",
+]
+
+
+def iam_policy(region: str = "*", account: str = "*", prefix: str = "") -> dict[str, Any]:
+    """Least privilege for one signed-in user (a Cognito identity or federated user).
+
+    On the owner-keyed tables the user reaches only items whose partition key is their own
+    id (``dynamodb:LeadingKeys`` = ``${cognito-identity.amazonaws.com:sub}``), through the
+    table and its indexes. ``PageManager`` has no owner in its keys, so LeadingKeys cannot
+    confine it: the policy allows its item actions (reads through ``OwnerPagesIndex`` are
+    the client's way to find its pages), and confining writes there needs a server-side
+    guard (the web app's API) or a table keyed by owner.
+    """
+    arn = f"arn:aws:dynamodb:{region}:{account}:table/"
+    owned = [spec for spec in ALL_TABLES if spec.owner_key]
+    owned_resources = [arn + prefix + s.name for s in owned] + [
+        arn + prefix + s.name + "/index/*" for s in owned
+    ]
+    pages = [arn + prefix + PAGES.name, arn + prefix + PAGES.name + "/index/*"]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OwnItemsOnly",
+                "Effect": "Allow",
+                "Action": ITEM_ACTIONS,
+                "Resource": owned_resources,
+                "Condition": {
+                    "ForAllValues:StringEquals": {
+                        "dynamodb:LeadingKeys": ["${cognito-identity.amazonaws.com:sub}"]
+                    }
+                },
+            },
+            {
+                "Sid": "DescribeForSetupChecks",
+                "Effect": "Allow",
+                "Action": ["dynamodb:DescribeTable"],
+                "Resource": [arn + prefix + s.name for s in ALL_TABLES],
+            },
+            {
+                "Sid": "PageManagerNotOwnerKeyed",
+                "Effect": "Allow",
+                "Action": ITEM_ACTIONS,
+                "Resource": pages,
+            },
+        ],
+    }

@@ -23,7 +23,6 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=True),
         sa.Column("updated_at", sa.String(), nullable=True),
         sa.Column("base", sa.JSON(), nullable=True),
-        sa.Column("usage_op", sa.String(), nullable=True),
         sa.Column("synced_at", sa.String(), nullable=False),
         sa.PrimaryKeyConstraint("record_key", name=op.f("pk_sync_records")),
     )

@@ -1,0 +1,79 @@
+"""What the sync engine keeps in the local database besides the queue: per-record server
+state (the condition of the next write, the merge base) and plain settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desktop.domain import now_iso
+from desktop.store.models import Setting, SyncRecord
+
+
+@dataclass(frozen=True)
+class RemoteState:
+    """The server's copy of a record as this device last saw it."""
+
+    version: int | None
+    updated_at: str | None
+    base: dict[str, Any] | None
+
+    @property
+    def known(self) -> bool:
+        return self.version is not None or self.updated_at is not None
+
+
+UNKNOWN = RemoteState(None, None, None)
+
+
+def remote_state(session: Session, key: str) -> RemoteState:
+    row = session.get(SyncRecord, key)
+    if row is None:
+        return UNKNOWN
+    return RemoteState(row.version, row.updated_at, row.base)
+
+
+def remote_states(session: Session, keys: list[str]) -> dict[str, RemoteState]:
+    rows = session.scalars(select(SyncRecord).where(SyncRecord.record_key.in_(keys)))
+    found = {row.record_key: RemoteState(row.version, row.updated_at, row.base) for row in rows}
+    return {key: found.get(key, UNKNOWN) for key in keys}
+
+
+def record_remote(
+    session: Session,
+    key: str,
+    version: int | None,
+    updated_at: str | None,
+    base: dict[str, Any] | None,
+) -> None:
+    """Remember what the server now holds for ``key`` (after a write or a read)."""
+    row = session.get(SyncRecord, key)
+    if row is None:
+        row = SyncRecord(record_key=key)
+        session.add(row)
+    row.version = version
+    row.updated_at = updated_at
+    row.base = base
+    row.synced_at = now_iso()
+
+
+def forget_remote(session: Session, key: str) -> None:
+    row = session.get(SyncRecord, key)
+    if row is not None:
+        session.delete(row)
+
+
+def get_setting(session: Session, key: str) -> Any:
+    row = session.get(Setting, key)
+    return None if row is None else row.value
+
+
+def put_setting(session: Session, key: str, value: Any) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value

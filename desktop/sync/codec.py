@@ -1,0 +1,347 @@
+"""Domain records <-> DynamoDB items of the tables the web apps share. The only module that
+knows attribute names and types on the server.
+
+Compatibility rules (DESIGN.md, "The backend tables"):
+- ``isShared`` is the *string* ``'true'``/``'false'``; ``isPublished`` the number 1/0.
+- GSI key attributes are left out when empty (DynamoDB rejects an empty string there), so
+  a template without a category is simply not in ``CategoryIndex``.
+- ``usageCount`` is written by a create only; afterwards only ever changed with ``ADD``.
+- Items the web apps wrote have no ``version``; decoding fills what they lack.
+
+Engine attributes, ignored by the web apps: ``version`` (N, +1 per write from this client),
+``lastOpId`` (S, the queue entry that wrote the item, to recognise a resend),
+``usageOp_<device id>`` (S, this device's last counter increment, to make ``ADD``
+idempotent), ``ownerId`` on PageManager.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from desktop.sync import tables
+from desktop.sync.tables import TableSpec
+
+VERSION = "version"
+LAST_OP = "lastOpId"
+USAGE_OP_PREFIX = "usageOp_"
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+Item = dict[str, Any]
+
+
+def serialize(item: Item) -> dict[str, Any]:
+    """Plain Python values -> DynamoDB's attribute-value JSON."""
+    return {name: _serializer.serialize(value) for name, value in item.items()}
+
+
+def deserialize(item: dict[str, Any]) -> Item:
+    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, set):
+        return {_plain(v) for v in value}
+    return value
+
+
+def _text(item: Item, name: str, default: str = "") -> str:
+    value = item.get(name, default)
+    return default if value is None else str(value)
+
+
+def _flag(value: Any, true: Any) -> bool:
+    return value is True or value == true or value == str(true)
+
+
+@dataclass(frozen=True)
+class Codec:
+    entity: str
+    table: TableSpec
+    key: Callable[[str, Item], Item]  # (user id, record state) -> primary key
+    encode: Callable[[str, Item], Item]  # (user id, record state) -> item (without key)
+    decode: Callable[[Item], Item]  # item -> record state
+    optional: frozenset[str] = frozenset()  # attributes left out (REMOVEd) when empty
+    counters: frozenset[str] = frozenset()  # attributes only ever changed with ADD
+
+    def item(self, user_id: str, state: Item) -> Item:
+        """The full item for ``state``: key + attributes (empty optional ones left out)."""
+        attributes = {
+            name: value
+            for name, value in self.encode(user_id, state).items()
+            if not (name in self.optional and value in ("", None))
+        }
+        return self.key(user_id, state) | attributes
+
+    def managed(self, user_id: str, state: Item) -> tuple[Item, list[str]]:
+        """What an update sets and removes: every attribute but keys and counters."""
+        values = self.encode(user_id, state)
+        sets = {
+            name: value
+            for name, value in values.items()
+            if name not in self.counters and not (name in self.optional and value in ("", None))
+        }
+        removes = [name for name in values if name not in sets and name not in self.counters]
+        return sets, removes
+
+    @property
+    def hash_key(self) -> str:
+        return self.table.hash_key
+
+
+def _template_encode(user_id: str, s: Item) -> Item:
+    return {
+        "title": s["title"],
+        "description": s.get("description", ""),
+        "content": s.get("content", ""),
+        "category": s.get("category", ""),
+        "tags": list(s.get("tags", [])),
+        "isShared": "true" if s.get("isShared") else "false",
+        "usageCount": int(s.get("usageCount", 0)),
+        "latestVersion": s.get("latestVersion"),
+        "createdAt": s["createdAt"],
+        "updatedAt": s["updatedAt"],
+    }
+
+
+def _template_decode(i: Item) -> Item:
+    created = _text(i, "createdAt")
+    return {
+        "templateId": i["templateId"],
+        "title": _text(i, "title") or "Untitled",
+        "description": _text(i, "description"),
+        "content": _text(i, "content"),
+        "category": _text(i, "category"),
+        "tags": [str(t) for t in i.get("tags") or []],
+        "isShared": _flag(i.get("isShared"), "true"),
+        "usageCount": int(i.get("usageCount") or 0),
+        "latestVersion": i.get("latestVersion"),
+        "createdAt": created,
+        "updatedAt": _text(i, "updatedAt", created),
+    }
+
+
+def _snippet_encode(user_id: str, s: Item) -> Item:
+    return {
+        "title": s["title"],
+        "description": s.get("description", ""),
+        "content": s.get("content", ""),
+        "category": s.get("category", ""),
+        "tags": list(s.get("tags", [])),
+        "createdAt": s["createdAt"],
+        "updatedAt": s["updatedAt"],
+    }
+
+
+def _snippet_decode(i: Item) -> Item:
+    created = _text(i, "createdAt")
+    return {
+        "snippetId": i["snippetId"],
+        "title": _text(i, "title") or "Untitled",
+        "description": _text(i, "description"),
+        "content": _text(i, "content"),
+        "category": _text(i, "category"),
+        "tags": [str(t) for t in i.get("tags") or []],
+        "createdAt": created,
+        "updatedAt": _text(i, "updatedAt", created),
+    }
+
+
+def _preset_encode(user_id: str, s: Item) -> Item:
+    return {
+        "name": s["name"],
+        "description": s.get("description", ""),
+        "values": dict(s.get("values", {})),
+        "createdAt": s["createdAt"],
+        "updatedAt": s["updatedAt"],
+    }
+
+
+def _preset_decode(i: Item) -> Item:
+    created = _text(i, "createdAt")
+    return {
+        "presetId": i["presetId"],
+        "name": _text(i, "name") or "Untitled",
+        "description": _text(i, "description"),
+        "values": {str(k): str(v) for k, v in (i.get("values") or {}).items()},
+        "createdAt": created,
+        "updatedAt": _text(i, "updatedAt", created),
+    }
+
+
+def _version_encode(user_id: str, s: Item) -> Item:
+    return {
+        "versionId": s["versionId"],
+        "templateId": s["templateId"],
+        "title": s.get("title", ""),
+        "content": s.get("content", ""),
+        "changes": s.get("changes", ""),
+        "isActive": bool(s.get("isActive", True)),
+        "createdAt": s["createdAt"],
+        "updatedAt": s["updatedAt"],
+    }
+
+
+def _version_decode(i: Item) -> Item:
+    created = _text(i, "createdAt")
+    return {
+        "versionId": i["versionId"],
+        "templateId": i["templateId"],
+        "title": _text(i, "title"),
+        "content": _text(i, "content"),
+        "changes": _text(i, "changes"),
+        "isActive": bool(i.get("isActive", True)),
+        "createdAt": created,
+        "updatedAt": _text(i, "updatedAt", created),
+    }
+
+
+def _usage_encode(user_id: str, s: Item) -> Item:
+    return {
+        "templateId": s["templateId"],
+        "action": s.get("action", "populate"),
+        "timestamp": s["timestamp"],
+        "date": s.get("date") or s["timestamp"][:10],
+    }
+
+
+def _usage_decode(i: Item) -> Item:
+    timestamp = _text(i, "timestamp")
+    return {
+        "trackingId": i["trackingId"],
+        "templateId": i["templateId"],
+        "action": _text(i, "action", "populate"),
+        "timestamp": timestamp,
+        "date": _text(i, "date", timestamp[:10]),
+        "createdAt": _text(i, "createdAt", timestamp),
+        "updatedAt": _text(i, "updatedAt", timestamp),
+    }
+
+
+def _page_encode(user_id: str, s: Item) -> Item:
+    return {
+        "id": s["id"],
+        "title": s["title"],
+        "isPublished": 1 if s.get("isPublished") else 0,
+        "createdAt": s["createdAt"],
+        "updatedAt": s["updatedAt"],
+        "type": "page",
+        "ownerId": user_id,
+    }
+
+
+def _page_decode(i: Item) -> Item:
+    created = _text(i, "createdAt")
+    return {
+        "id": _text(i, "id") or str(i["PK"]).removeprefix("PAGE#"),
+        "title": _text(i, "title") or "Untitled",
+        "isPublished": _flag(i.get("isPublished"), 1),
+        "createdAt": created,
+        "updatedAt": _text(i, "updatedAt", created),
+    }
+
+
+def _node_encode(user_id: str, s: Item) -> Item:
+    return {
+        "id": s["id"],
+        "pageId": s["pageId"],
+        "title": s["title"],
+        "description": s.get("description", ""),
+        "prompt": s.get("prompt", ""),
+        "generatedImages": list(s.get("generatedImages", [])),
+        "predictionId": s.get("predictionId", ""),
+        "predictionStatus": s.get("predictionStatus", ""),
+        "position": int(s.get("position", 0)),
+        "createdAt": s["createdAt"],
+        "updatedAt": s["updatedAt"],
+        "type": "node",
+        "ownerId": user_id,
+    }
+
+
+def _node_decode(i: Item) -> Item:
+    created = _text(i, "createdAt")
+    return {
+        "id": _text(i, "id") or str(i["SK"]).removeprefix("NODE#"),
+        "pageId": _text(i, "pageId") or str(i["PK"]).removeprefix("PAGE#"),
+        "title": _text(i, "title") or "Untitled",
+        "description": _text(i, "description"),
+        "prompt": _text(i, "prompt"),
+        "generatedImages": [str(u) for u in i.get("generatedImages") or []],
+        "predictionId": _text(i, "predictionId"),
+        "predictionStatus": _text(i, "predictionStatus"),
+        "position": int(i.get("position") or 0),
+        "createdAt": created,
+        "updatedAt": _text(i, "updatedAt", created),
+    }
+
+
+CODECS: dict[str, Codec] = {
+    c.entity: c
+    for c in (
+        Codec(
+            "template",
+            tables.TEMPLATES,
+            lambda u, s: {"userId": u, "templateId": s["templateId"]},
+            _template_encode,
+            _template_decode,
+            optional=frozenset({"category", "latestVersion"}),
+            counters=frozenset({"usageCount"}),
+        ),
+        Codec(
+            "snippet",
+            tables.SNIPPETS,
+            lambda u, s: {"userId": u, "snippetId": s["snippetId"]},
+            _snippet_encode,
+            _snippet_decode,
+            optional=frozenset({"category"}),
+        ),
+        Codec(
+            "preset",
+            tables.PRESETS,
+            lambda u, s: {"userId": u, "presetId": s["presetId"]},
+            _preset_encode,
+            _preset_decode,
+        ),
+        Codec(
+            "version",
+            tables.VERSIONS,
+            lambda u, s: {"userId": u, "versionKey": f"{s['templateId']}#{s['versionId']}"},
+            _version_encode,
+            _version_decode,
+        ),
+        Codec(
+            "usage_event",
+            tables.ANALYTICS,
+            lambda u, s: {"userId": u, "trackingId": s["trackingId"]},
+            _usage_encode,
+            _usage_decode,
+        ),
+        Codec(
+            "page",
+            tables.PAGES,
+            lambda u, s: {"PK": f"PAGE#{s['id']}", "SK": "META#"},
+            _page_encode,
+            _page_decode,
+        ),
+        Codec(
+            "node",
+            tables.PAGES,
+            lambda u, s: {"PK": f"PAGE#{s['pageId']}", "SK": f"NODE#{s['id']}"},
+            _node_encode,
+            _node_decode,
+        ),
+    )
+}

@@ -1,0 +1,496 @@
+"""The push engine: drains the operation queue to DynamoDB (invariants 5-8, 10).
+
+Each round claims up to 100 ready entries (at most one per record: the queue's readiness
+rules) and sends the conditional ones in ``TransactWriteItems`` (<= 100 actions, <= 4 MB)
+and usage events in ``BatchWriteItem`` (<= 25, ``UnprocessedItems`` retried).
+
+- Conditions: a create requires the item to be absent; an update or delete requires the
+  ``version`` this device last saw, or for items the web app wrote without one, the
+  ``updatedAt`` it last saw. Counters are sent as ``ADD`` and never conflict.
+- When a transaction is cancelled, ``CancellationReasons`` decide each entry's fate: a
+  failed condition is a conflict (the server's copy, ``ALL_OLD``, is kept with it) unless
+  the item shows the entry was already applied; the entries that were not at fault go
+  again at once. A request rejected as a whole (an item over 400 KB, a wrong type for an
+  index key) is split in halves until the bad entry is alone; it moves to failed with
+  DynamoDB's message and everything else goes through.
+- Idempotency: every write stores its entry's ``lastOpId`` (counters: a per-device
+  ``usageOp_<device>``), so an entry resent after a crash or a lost answer is recognised
+  as applied: no duplicate, no false conflict.
+- Errors are classified in :mod:`desktop.sync.errors`; transient ones retry with capped,
+  fully jittered backoff persisted per entry; offline, missing credentials and missing
+  tables stop the drain and mark nothing failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from desktop.domain import estimate_item_size
+from desktop.store import outbox, syncstate
+from desktop.store.db import InstanceLock
+from desktop.store.outbox import Op
+from desktop.store.services import Store
+from desktop.store.syncstate import RemoteState
+from desktop.sync import codec
+from desktop.sync.codec import CODECS, LAST_OP, USAGE_OP_PREFIX, VERSION
+from desktop.sync.config import SyncSettings
+from desktop.sync.errors import Backoff, Classified, Kind, classify, classify_code
+
+log = logging.getLogger(__name__)
+
+TRANSACTION_ACTIONS = 100
+TRANSACTION_BYTES = 4 * 1024 * 1024 - 64 * 1024  # DynamoDB's 4 MB, less request overhead
+BATCH_WRITE_ITEMS = 25
+UNCONDITIONAL = frozenset({"usage_event"})
+DEFAULT_BACKOFF = Backoff()
+
+
+class EngineState(StrEnum):
+    IDLE = "idle"  # nothing (more) to send now
+    OFFLINE = "offline"
+    CREDENTIALS = "credentials"
+    SETUP = "setup"
+    BUSY = "busy"  # another process is syncing this database
+
+
+@dataclass
+class PushReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    conflicts: int = 0
+    requests: int = 0
+    state: EngineState = EngineState.IDLE
+    message: str = ""
+
+    def add(self, other: PushReport) -> None:
+        self.sent += other.sent
+        self.retried += other.retried
+        self.failed += other.failed
+        self.conflicts += other.conflicts
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A claimed queue entry, as plain data."""
+
+    id: int
+    op_id: str
+    entity: str
+    record_id: str
+    record_key: str
+    op: Op
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass
+class _Outcome:
+    """What happened to the entries of one request (settled in one SQLite transaction)."""
+
+    done: list[tuple[Outgoing, dict[str, Any] | None]] = field(default_factory=list)
+    conflicts: list[tuple[Outgoing, Classified, dict[str, Any] | None]] = field(
+        default_factory=list
+    )
+    failed: list[tuple[Outgoing, Classified]] = field(default_factory=list)
+    again: list[Outgoing] = field(default_factory=list)  # not at fault: resend at once
+    later: list[tuple[Outgoing, Classified]] = field(default_factory=list)
+    stop: Classified | None = None  # offline / credentials / setup: release and stop
+
+
+class PushEngine:
+    def __init__(
+        self,
+        store: Store,
+        client: Any,
+        settings: SyncSettings,
+        backoff: Backoff = DEFAULT_BACKOFF,
+        batch_size: int = TRANSACTION_ACTIONS,
+    ) -> None:
+        if not settings.user_id:
+            raise ValueError("a user id is needed to sync")
+        self.store = store
+        self.client = client
+        self.settings = settings
+        self.user_id = settings.user_id
+        self.backoff = backoff
+        self.batch_size = min(batch_size, TRANSACTION_ACTIONS)
+        self.usage_attribute = USAGE_OP_PREFIX + settings.device_id
+        self._lock = InstanceLock(store.database.path, "sync")
+
+    def table(self, entity: str) -> str:
+        return self.settings.table_prefix + CODECS[entity].table.name
+
+    # -- the drain ------------------------------------------------------------------------
+
+    def drain(self, max_seconds: float | None = None) -> PushReport:
+        """Send everything that is ready now; returns what happened."""
+        report = PushReport()
+        if not self._lock.acquire():
+            report.state = EngineState.BUSY
+            report.message = "another Gravy Desktop process is syncing this database"
+            return report
+        try:
+            with self.store.database.write() as session:
+                recovered = outbox.recover_in_flight(session)
+            if recovered:
+                log.info("resending %d entries that were in flight at a crash", recovered)
+            deadline = None if max_seconds is None else time.monotonic() + max_seconds
+            while deadline is None or time.monotonic() < deadline:
+                batch = self._claim()
+                if not batch:
+                    break
+                stop = self._send_round(batch, report)
+                if stop is not None:
+                    report.state = EngineState(stop.kind.value)
+                    report.message = f"{stop.code}: {stop.message}"
+                    break
+        finally:
+            self._lock.release()
+        self.store.notify_queue_changed()
+        return report
+
+    def _claim(self) -> list[Outgoing]:
+        with self.store.database.write() as session:
+            entries = outbox.claim(session, self.batch_size)
+            return [
+                Outgoing(
+                    e.id,
+                    e.op_id,
+                    e.entity,
+                    e.record_id,
+                    e.record_key,
+                    Op(e.op),
+                    dict(e.payload),
+                    e.attempts,
+                )
+                for e in entries
+            ]
+
+    def _send_round(self, batch: list[Outgoing], report: PushReport) -> Classified | None:
+        with self.store.database.read() as session:
+            remote = syncstate.remote_states(session, [e.record_key for e in batch])
+        conditional = [e for e in batch if e.entity not in UNCONDITIONAL]
+        unconditional = [e for e in batch if e.entity in UNCONDITIONAL]
+        stop: Classified | None = None
+        for chunk in _chunks_by_size(conditional, remote, self):
+            outcome = self._transact(chunk, remote, report)
+            self._settle(outcome, report)
+            stop = stop or outcome.stop
+            if stop:
+                break
+        if stop is None:
+            for start in range(0, len(unconditional), BATCH_WRITE_ITEMS):
+                outcome = self._batch_write(
+                    unconditional[start : start + BATCH_WRITE_ITEMS], report
+                )
+                self._settle(outcome, report)
+                if outcome.stop:
+                    stop = outcome.stop
+                    break
+        if stop is not None:
+            # Whatever this round did not get to goes back untouched.
+            with self.store.database.write() as session:
+                for entry in outbox.entries(session, outbox.State.IN_FLIGHT):
+                    outbox.release(session, entry.id)
+        return stop
+
+    # -- building requests ----------------------------------------------------------------
+
+    def action(self, entry: Outgoing, remote: RemoteState) -> dict[str, Any]:
+        """The TransactWriteItems action for ``entry`` given what we last saw remotely."""
+        c = CODECS[entry.entity]
+        table = self.table(entry.entity)
+        # An increment's payload is just its amount; only templates have counters.
+        state = {"templateId": entry.record_id} if entry.op == Op.INCREMENT else entry.payload
+        key = codec.serialize(c.key(self.user_id, state))
+        # DynamoDB rejects names a request declares but does not use: each branch adds its own.
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        if entry.op == Op.INCREMENT:
+            names["#pk"] = c.hash_key
+            names["#count"] = "usageCount"
+            names["#mine"] = self.usage_attribute
+            values[":n"] = {"N": str(int(entry.payload["amount"]))}
+            values[":op"] = {"S": entry.op_id}
+            return {
+                "Update": {
+                    "TableName": table,
+                    "Key": key,
+                    "UpdateExpression": "ADD #count :n SET #mine = :op",
+                    "ConditionExpression": "attribute_exists(#pk) AND "
+                    "(attribute_not_exists(#mine) OR #mine <> :op)",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+        if entry.op == Op.DELETE:
+            request: dict[str, Any] = {"TableName": table, "Key": key}
+            if remote.known:
+                request["ConditionExpression"] = self._seen_condition(remote, names, values)
+                request["ExpressionAttributeNames"] = names
+                request["ExpressionAttributeValues"] = values
+                request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+            return {"Delete": request}
+        if entry.op == Op.UPDATE and remote.known:
+            sets, removes = c.managed(self.user_id, entry.payload)
+            sets[VERSION] = (remote.version or 0) + 1
+            sets[LAST_OP] = entry.op_id
+            assignments = []
+            for i, (name, value) in enumerate(sets.items()):
+                names[f"#s{i}"] = name
+                values[f":s{i}"] = codec.serialize({"v": value})["v"]
+                assignments.append(f"#s{i} = :s{i}")
+            expression = "SET " + ", ".join(assignments)
+            if removes:
+                for i, name in enumerate(removes):
+                    names[f"#r{i}"] = name
+                expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes)))
+            condition = self._seen_condition(remote, names, values)
+            return {
+                "Update": {
+                    "TableName": table,
+                    "Key": key,
+                    "UpdateExpression": expression,
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+        # A create, or an update of a record the server never confirmed: put it whole,
+        # only if absent.
+        item = c.item(self.user_id, entry.payload) | {VERSION: 1, LAST_OP: entry.op_id}
+        return {
+            "Put": {
+                "TableName": table,
+                "Item": codec.serialize(item),
+                "ConditionExpression": "attribute_not_exists(#pk)",
+                "ExpressionAttributeNames": {"#pk": c.hash_key},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    @staticmethod
+    def _seen_condition(remote: RemoteState, names: dict[str, str], values: dict[str, Any]) -> str:
+        names["#version"] = VERSION
+        if remote.version is not None:
+            values[":seen"] = {"N": str(remote.version)}
+            return "#version = :seen"
+        names["#updated"] = "updatedAt"
+        values[":seen"] = {"S": remote.updated_at or ""}
+        return "#updated = :seen AND attribute_not_exists(#version)"
+
+    # -- sending --------------------------------------------------------------------------
+
+    def _transact(
+        self, chunk: list[Outgoing], remote: dict[str, RemoteState], report: PushReport
+    ) -> _Outcome:
+        outcome = _Outcome()
+        actions = [self.action(e, remote[e.record_key]) for e in chunk]
+        report.requests += 1
+        try:
+            self.client.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                reasons: list[dict[str, Any]] = list(
+                    error.response.get("CancellationReasons") or []  # type: ignore[arg-type]
+                )
+                if len(reasons) == len(chunk):
+                    self._cancelled(chunk, reasons, outcome)
+                    return outcome
+            return self._rejected(chunk, classify(error), remote, report)
+        except Exception as error:
+            return self._rejected(chunk, classify(error), remote, report)
+        outcome.done = [(e, self._written_state(e, remote[e.record_key])) for e in chunk]
+        return outcome
+
+    def _rejected(
+        self,
+        chunk: list[Outgoing],
+        problem: Classified,
+        remote: dict[str, RemoteState],
+        report: PushReport,
+    ) -> _Outcome:
+        """The whole request failed: decide for every entry in it."""
+        if problem.kind == Kind.PERMANENT and len(chunk) > 1:
+            # Which entry is bad? Halve until it is alone; the others go through.
+            middle = len(chunk) // 2
+            combined = _Outcome()
+            for half in (chunk[:middle], chunk[middle:]):
+                part = self._transact(half, remote, report)
+                for name in ("done", "conflicts", "failed", "again", "later"):
+                    getattr(combined, name).extend(getattr(part, name))
+                combined.stop = combined.stop or part.stop
+                if combined.stop:
+                    break
+            return combined
+        outcome = _Outcome()
+        if problem.kind == Kind.PERMANENT:
+            outcome.failed = [(e, problem) for e in chunk]
+        elif problem.kind == Kind.TRANSIENT:
+            outcome.later = [(e, problem) for e in chunk]
+        else:
+            outcome.stop = problem
+        return outcome
+
+    def _cancelled(
+        self, chunk: list[Outgoing], reasons: list[dict[str, Any]], outcome: _Outcome
+    ) -> None:
+        for entry, reason in zip(chunk, reasons, strict=True):
+            code = str(reason.get("Code") or "None")
+            message = str(reason.get("Message") or "")
+            if code == "None":
+                outcome.again.append(entry)
+                continue
+            problem = classify_code(code, message)
+            if problem.kind != Kind.CONFLICT:
+                (outcome.later if problem.kind == Kind.TRANSIENT else outcome.failed).append(
+                    (entry, problem)
+                )
+                continue
+            old = codec.deserialize(reason["Item"]) if reason.get("Item") else None
+            if self._already_applied(entry, old):
+                outcome.done.append((entry, old))
+            else:
+                decoded = CODECS[entry.entity].decode(old) if old else None
+                outcome.conflicts.append((entry, problem, decoded))
+
+    def _already_applied(self, entry: Outgoing, old: dict[str, Any] | None) -> bool:
+        """Did an earlier send of this very entry reach the server?"""
+        if entry.op == Op.DELETE:
+            return old is None  # gone already: what we wanted
+        if entry.op == Op.INCREMENT:
+            # Missing: the record was deleted, its counter with it. Else: ours, applied.
+            return old is None or old.get(self.usage_attribute) == entry.op_id
+        return old is not None and old.get(LAST_OP) == entry.op_id
+
+    def _written_state(self, entry: Outgoing, remote: RemoteState) -> dict[str, Any] | None:
+        """What the server holds after ``entry`` succeeded (None: the item is gone)."""
+        if entry.op in (Op.DELETE, Op.INCREMENT):
+            return None  # gone; or a counter, of which nothing is remembered
+        version = (remote.version or 0) + 1 if entry.op == Op.UPDATE and remote.known else 1
+        return {VERSION: version, **CODECS[entry.entity].item(self.user_id, entry.payload)}
+
+    def _batch_write(self, entries: list[Outgoing], report: PushReport) -> _Outcome:
+        outcome = _Outcome()
+        pending = {e.op_id: e for e in entries}
+        requests = {
+            e.op_id: {
+                "PutRequest": {
+                    "Item": codec.serialize(CODECS[e.entity].item(self.user_id, e.payload))
+                }
+            }
+            for e in entries
+        }
+        table = self.table(entries[0].entity)
+        for round_ in range(5):
+            report.requests += 1
+            try:
+                response = self.client.batch_write_item(
+                    RequestItems={table: [requests[op] for op in pending]}
+                )
+            except Exception as error:
+                problem = classify(error)
+                if problem.kind == Kind.PERMANENT and len(pending) > 1:
+                    for entry in list(pending.values()):
+                        part = self._batch_write([entry], report)
+                        for name in ("done", "failed", "later"):
+                            getattr(outcome, name).extend(getattr(part, name))
+                        outcome.stop = outcome.stop or part.stop
+                    return outcome
+                rejected = self._rejected(list(pending.values()), problem, {}, report)
+                rejected.done = outcome.done
+                return rejected
+            unprocessed = response.get("UnprocessedItems", {}).get(table, [])
+            left = {codec.deserialize(r["PutRequest"]["Item"])["trackingId"] for r in unprocessed}
+            for op_id, entry in list(pending.items()):
+                if entry.payload["trackingId"] not in left:
+                    outcome.done.append((entry, None))
+                    del pending[op_id]
+            if not pending:
+                return outcome
+            time.sleep(self.backoff.delay(round_ + 1) / 10)
+        outcome.later = [
+            (e, Classified(Kind.TRANSIENT, "UnprocessedItems", "DynamoDB left it unprocessed"))
+            for e in pending.values()
+        ]
+        return outcome
+
+    # -- recording the results ------------------------------------------------------------
+
+    def _settle(self, outcome: _Outcome, report: PushReport) -> None:
+        with self.store.database.write() as session:
+            for entry, written in outcome.done:
+                outbox.complete(session, entry.id)
+                self._remember(session, entry, written)
+            for entry, problem, server in outcome.conflicts:
+                outbox.mark_conflict(session, entry.id, problem.code, _conflict_text(entry, server))
+                outbox.keep_server_copy(session, entry.id, server)
+                log.info("conflict on %s (%s)", entry.record_key, entry.op)
+            for entry, problem in outcome.failed:
+                outbox.fail(session, entry.id, problem.code, problem.message)
+                log.warning("failed %s %s: %s", entry.op, entry.record_key, problem.code)
+            for entry in outcome.again:
+                outbox.release(session, entry.id)
+            for entry, problem in outcome.later:
+                delay = self.backoff.delay(entry.attempts)
+                outbox.retry_later(session, entry.id, problem.code, problem.message, delay)
+        report.sent += len(outcome.done)
+        report.conflicts += len(outcome.conflicts)
+        report.failed += len(outcome.failed)
+        report.retried += len(outcome.later)
+
+    def _remember(self, session: Any, entry: Outgoing, written: dict[str, Any] | None) -> None:
+        if entry.entity in UNCONDITIONAL or entry.op == Op.INCREMENT:
+            return
+        if written is None:
+            syncstate.forget_remote(session, entry.record_key)
+            return
+        version = written.get(VERSION)
+        decoded = CODECS[entry.entity].decode(written)
+        syncstate.record_remote(
+            session,
+            entry.record_key,
+            int(version) if version is not None else None,
+            decoded.get("updatedAt"),
+            decoded,
+        )
+
+
+def _conflict_text(entry: Outgoing, server: dict[str, Any] | None) -> str:
+    if server is None:
+        return f"the {entry.entity} was deleted on the server while this device changed it"
+    if entry.op == Op.DELETE:
+        return f"the {entry.entity} was changed on the server while this device deleted it"
+    if entry.op == Op.CREATE:
+        return f"a {entry.entity} with this id already exists on the server"
+    return f"the {entry.entity} was changed on the server since this device last synced it"
+
+
+def _chunks_by_size(
+    entries: list[Outgoing], remote: dict[str, RemoteState], engine: PushEngine
+) -> list[list[Outgoing]]:
+    """Split into transactions of <= 100 actions and <= 4 MB."""
+    chunks: list[list[Outgoing]] = []
+    current: list[Outgoing] = []
+    size = 0
+    for entry in entries:
+        entry_size = estimate_item_size(entry.payload) + 512
+        if current and (
+            len(current) == TRANSACTION_ACTIONS or size + entry_size > TRANSACTION_BYTES
+        ):
+            chunks.append(current)
+            current, size = [], 0
+        current.append(entry)
+        size += entry_size
+    if current:
+        chunks.append(current)
+    return chunks

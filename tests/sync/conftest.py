@@ -1,0 +1,100 @@
+"""Sync fixtures: tables under a fresh prefix per test on the session's DynamoDB Local."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from desktop.store.services import Store
+from desktop.sync.config import SyncSettings, make_client, save_settings
+from desktop.sync.errors import Backoff
+from desktop.sync.push import PushEngine
+from desktop.sync.tables import create_tables
+from tests.conftest import client_for
+from tests.dynamodb_local import DynamoDBLocal
+from tests.fault_proxy import FaultProxy
+
+USER = "user-ann"
+
+
+@pytest.fixture
+def prefix(dynamodb: Any) -> str:
+    name = f"t{uuid.uuid4().hex[:10]}-"
+    create_tables(dynamodb, prefix=name)
+    return name
+
+
+def settings_for(endpoint_url: str, prefix: str, **extra: Any) -> SyncSettings:
+    return SyncSettings(user_id=USER, endpoint_url=endpoint_url, table_prefix=prefix, **extra)
+
+
+EngineFactory = Callable[..., PushEngine]
+
+
+@pytest.fixture
+def engine_for(dynamodb_local: DynamoDBLocal, prefix: str) -> EngineFactory:
+    """engine_for(store, endpoint_url=None) -> a PushEngine with instant backoff."""
+
+    def make(
+        store: Store, endpoint_url: str | None = None, batch_size: int = 100, **extra: Any
+    ) -> PushEngine:
+        settings = settings_for(endpoint_url or dynamodb_local.endpoint_url, prefix, **extra)
+        save_settings(store, settings)
+        return PushEngine(
+            store,
+            make_client(settings),
+            settings,
+            backoff=Backoff(0.001, 0.01),
+            batch_size=batch_size,
+        )
+
+    return make
+
+
+@pytest.fixture
+def proxy(dynamodb_local: DynamoDBLocal) -> Iterator[FaultProxy]:
+    with FaultProxy(dynamodb_local.port) as running:
+        yield running
+
+
+@pytest.fixture
+def server(dynamodb: Any, prefix: str) -> Server:
+    return Server(dynamodb, prefix)
+
+
+class Server:
+    """What a user (or the web app) sees on DynamoDB, read with plain boto3."""
+
+    def __init__(self, client: Any, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def table(self, name: str) -> str:
+        return self.prefix + name
+
+    def get(self, table: str, **key: str) -> dict[str, Any] | None:
+        from desktop.sync.codec import deserialize, serialize
+
+        found = self.client.get_item(
+            TableName=self.table(table), Key=serialize(key), ConsistentRead=True
+        ).get("Item")
+        return deserialize(found) if found else None
+
+    def scan(self, table: str) -> list[dict[str, Any]]:
+        from desktop.sync.codec import deserialize
+
+        items: list[dict[str, Any]] = []
+        for page in self.client.get_paginator("scan").paginate(TableName=self.table(table)):
+            items.extend(deserialize(item) for item in page["Items"])
+        return items
+
+    def put(self, table: str, item: dict[str, Any]) -> None:
+        from desktop.sync.codec import serialize
+
+        self.client.put_item(TableName=self.table(table), Item=serialize(item))
+
+
+__all__ = ["USER", "EngineFactory", "Server", "client_for", "settings_for"]
