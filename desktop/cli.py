@@ -247,12 +247,12 @@ def _config(args: argparse.Namespace, store: Store) -> int:
         save_secret(settings.access_key_id, secret)
         print(f"secret for {settings.access_key_id} stored in the OS keyring")
         return EXIT_OK
-    shown = settings.model_dump() | {
-        "secret": "in keyring"
-        if settings.access_key_id and load_secret(settings.access_key_id)
-        else "none",
-        "configured": settings.configured,
-    }
+    try:
+        has_secret = bool(settings.access_key_id and load_secret(settings.access_key_id))
+        secret = "in keyring" if has_secret else "none"
+    except MissingCredentials:
+        secret = "none (no OS keyring available)"
+    shown = settings.model_dump() | {"secret": secret, "configured": settings.configured}
     _print(args, shown, [f"{name}: {value}" for name, value in shown.items()])
     return EXIT_OK
 

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, not_, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
 from desktop.domain import now_iso
 from desktop.store.models import OutboxEntry
@@ -210,50 +210,68 @@ def enqueue(session: Session, change: Change) -> None:
             _append(session, change, Op.DELETE, change.state)
 
 
-def _blocked_by_earlier() -> Any:
-    earlier = aliased(OutboxEntry)
-    same_record = exists().where(
-        and_(earlier.record_key == OutboxEntry.record_key, earlier.id < OutboxEntry.id)
-    )
-    parent = aliased(OutboxEntry)
-    parent_queued = exists().where(
-        and_(parent.record_key == OutboxEntry.parent_key, parent.id < OutboxEntry.id)
-    )
-    child = aliased(OutboxEntry)
-    child_queued = exists().where(
-        and_(child.parent_key == OutboxEntry.record_key, child.id < OutboxEntry.id)
-    )
-    return or_(
-        same_record,
-        and_(OutboxEntry.parent_key.is_not(None), parent_queued),
-        and_(OutboxEntry.op == Op.DELETE, child_queued),
-    )
+# Walks the queue in id order (the unary + keeps SQLite off the state index, which would
+# make it test every pending entry and sort them all) and stops at the first ``limit``
+# entries whose record, parent and (for a delete) children have nothing queued before them.
+_READY = """
+SELECT e.id FROM outbox AS e
+WHERE +e.state = 'pending' AND e.next_attempt_at <= :now
+  AND NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.record_key = e.record_key AND p.id < e.id)
+  AND (e.parent_key IS NULL OR NOT EXISTS
+       (SELECT 1 FROM outbox AS p WHERE p.record_key = e.parent_key AND p.id < e.id))
+  AND (e.op != 'delete' OR NOT EXISTS
+       (SELECT 1 FROM outbox AS c WHERE c.parent_key = e.record_key AND c.id < e.id))
+ORDER BY e.id LIMIT :limit
+"""
 
 
 def ready(session: Session, limit: int, now: float | None = None) -> Sequence[OutboxEntry]:
     """Pending entries that may be sent now, oldest first."""
     moment = time.time() if now is None else now
+    ids = [row[0] for row in raw(session).execute(_READY, {"now": moment, "limit": limit})]
+    if not ids:
+        return []
     return session.scalars(
-        select(OutboxEntry)
-        .where(
-            OutboxEntry.state == State.PENDING,
-            OutboxEntry.next_attempt_at <= moment,
-            not_(_blocked_by_earlier()),
-        )
-        .order_by(OutboxEntry.id)
-        .limit(limit)
+        select(OutboxEntry).where(OutboxEntry.id.in_(ids)).order_by(OutboxEntry.id)
     ).all()
 
 
-def claim(session: Session, limit: int, now: float | None = None) -> list[OutboxEntry]:
+@dataclass(frozen=True)
+class Claimed:
+    """An entry taken for sending, as plain data (the sender never holds ORM objects)."""
+
+    id: int
+    op_id: str
+    entity: str
+    record_id: str
+    record_key: str
+    op: Op
+    payload: dict[str, Any]
+    attempts: int
+
+
+def claim(session: Session, limit: int, now: float | None = None) -> list[Claimed]:
     """Mark up to ``limit`` ready entries in flight (one attempt each) and return them."""
-    entries = list(ready(session, limit, now))
-    stamp = now_iso()
-    for entry in entries:
-        entry.state = State.IN_FLIGHT
-        entry.attempts += 1
-        entry.updated_at = stamp
-    return entries
+    moment = time.time() if now is None else now
+    connection = raw(session)
+    ids = [row[0] for row in connection.execute(_READY, {"now": moment, "limit": limit})]
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    connection.execute(
+        f"UPDATE outbox SET state = ?, attempts = attempts + 1, updated_at = ? "
+        f"WHERE id IN ({marks})",
+        (str(State.IN_FLIGHT), now_iso(), *ids),
+    )
+    rows = connection.execute(
+        "SELECT id, op_id, entity, record_id, record_key, op, payload, attempts FROM outbox "
+        f"WHERE id IN ({marks}) ORDER BY id",
+        ids,
+    )
+    return [
+        Claimed(id_, op_id, entity, record_id, key, Op(op), json.loads(payload), attempts)
+        for id_, op_id, entity, record_id, key, op, payload, attempts in rows
+    ]
 
 
 def _get(session: Session, entry_id: int) -> OutboxEntry:
@@ -266,6 +284,14 @@ def _get(session: Session, entry_id: int) -> OutboxEntry:
 def complete(session: Session, entry_id: int) -> None:
     """The server confirmed the entry: it leaves the queue."""
     session.delete(_get(session, entry_id))
+
+
+def complete_many(session: Session, entry_ids: list[int]) -> None:
+    """The server confirmed these entries (one statement for a whole batch)."""
+    if entry_ids:
+        raw(session).execute(
+            f"DELETE FROM outbox WHERE id IN ({','.join('?' * len(entry_ids))})", entry_ids
+        )
 
 
 def _record_error(entry: OutboxEntry, state: State, code: str, message: str) -> None:

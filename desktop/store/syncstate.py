@@ -3,14 +3,15 @@ state (the condition of the next write, the merge base) and plain settings."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.domain import now_iso
 from desktop.store.models import Setting, SyncRecord
+from desktop.store.rows import raw
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,20 @@ def remote_state(session: Session, key: str) -> RemoteState:
     return RemoteState(row.version, row.updated_at, row.base)
 
 
-def remote_states(session: Session, keys: list[str]) -> dict[str, RemoteState]:
-    rows = session.scalars(select(SyncRecord).where(SyncRecord.record_key.in_(keys)))
-    found = {row.record_key: RemoteState(row.version, row.updated_at, row.base) for row in rows}
+def remote_states(
+    session: Session, keys: list[str], with_base: bool = False
+) -> dict[str, RemoteState]:
+    """remote_state for a batch of keys, in one statement (the base only when asked)."""
+    found: dict[str, RemoteState] = {}
+    if keys:
+        base_column = "base" if with_base else "NULL"
+        rows = raw(session).execute(
+            f"SELECT record_key, version, updated_at, {base_column} FROM sync_records "
+            f"WHERE record_key IN ({','.join('?' * len(keys))})",
+            keys,
+        )
+        for key, version, updated_at, base in rows:
+            found[key] = RemoteState(version, updated_at, json.loads(base) if base else None)
     return {key: found.get(key, UNKNOWN) for key in keys}
 
 
@@ -58,6 +70,22 @@ def record_remote(
     row.updated_at = updated_at
     row.base = base
     row.synced_at = now_iso()
+
+
+def record_remote_many(
+    session: Session, states: list[tuple[str, int | None, str | None, dict[str, Any] | None]]
+) -> None:
+    """record_remote for a whole batch: (key, version, updated_at, base) each."""
+    stamp = now_iso()
+    raw(session).executemany(
+        "INSERT INTO sync_records (record_key, version, updated_at, base, synced_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (record_key) DO UPDATE SET version = excluded.version, "
+        "updated_at = excluded.updated_at, base = excluded.base, synced_at = excluded.synced_at",
+        [
+            (key, version, updated, json.dumps(base) if base is not None else None, stamp)
+            for key, version, updated, base in states
+        ],
+    )
 
 
 def forget_remote(session: Session, key: str) -> None:

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import boto3
 import keyring
 from botocore.config import Config
+from keyring.errors import KeyringError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from desktop.store import syncstate
@@ -81,12 +82,25 @@ def save_settings(store: Store, settings: SyncSettings) -> None:
         syncstate.put_setting(session, SETTINGS_KEY, settings.model_dump())
 
 
+NO_KEYRING = (
+    "no OS keyring is available (on Linux: a Secret Service such as GNOME Keyring or "
+    "KWallet, unlocked); the secret was not stored anywhere else"
+)
+
+
 def save_secret(access_key_id: str, secret_access_key: str) -> None:
-    keyring.set_password(KEYRING_SERVICE, access_key_id, secret_access_key)
+    try:
+        keyring.set_password(KEYRING_SERVICE, access_key_id, secret_access_key)
+    except KeyringError as error:
+        raise MissingCredentials(NO_KEYRING) from error
 
 
 def load_secret(access_key_id: str) -> str | None:
-    secret: str | None = keyring.get_password(KEYRING_SERVICE, access_key_id)
+    """The secret for ``access_key_id``; MissingCredentials when there is no keyring."""
+    try:
+        secret: str | None = keyring.get_password(KEYRING_SERVICE, access_key_id)
+    except KeyringError as error:
+        raise MissingCredentials(NO_KEYRING) from error
     return secret
 
 

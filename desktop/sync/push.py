@@ -25,8 +25,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -34,7 +37,7 @@ from botocore.exceptions import ClientError
 from desktop.domain import estimate_item_size
 from desktop.store import outbox, syncstate
 from desktop.store.db import InstanceLock
-from desktop.store.outbox import Op
+from desktop.store.outbox import Claimed, Op
 from desktop.store.services import Store
 from desktop.store.syncstate import RemoteState
 from desktop.sync import codec
@@ -76,18 +79,7 @@ class PushReport:
         self.conflicts += other.conflicts
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """A claimed queue entry, as plain data."""
-
-    id: int
-    op_id: str
-    entity: str
-    record_id: str
-    record_key: str
-    op: Op
-    payload: dict[str, Any]
-    attempts: int
+Outgoing = Claimed  # a claimed queue entry, as plain data
 
 
 @dataclass
@@ -102,6 +94,13 @@ class _Outcome:
     again: list[Outgoing] = field(default_factory=list)  # not at fault: resend at once
     later: list[tuple[Outgoing, Classified]] = field(default_factory=list)
     stop: Classified | None = None  # offline / credentials / setup: release and stop
+    requests: int = 0
+
+    def absorb(self, other: _Outcome) -> None:
+        for name in ("done", "conflicts", "failed", "again", "later"):
+            getattr(self, name).extend(getattr(other, name))
+        self.stop = self.stop or other.stop
+        self.requests += other.requests
 
 
 class PushEngine:
@@ -112,6 +111,7 @@ class PushEngine:
         settings: SyncSettings,
         backoff: Backoff = DEFAULT_BACKOFF,
         batch_size: int = TRANSACTION_ACTIONS,
+        concurrency: int = 4,
     ) -> None:
         if not settings.user_id:
             raise ValueError("a user id is needed to sync")
@@ -121,8 +121,17 @@ class PushEngine:
         self.user_id = settings.user_id
         self.backoff = backoff
         self.batch_size = min(batch_size, TRANSACTION_ACTIONS)
+        # Transactions in flight at once (boto3 clients are thread-safe); results are
+        # settled one by one on the draining thread, so SQLite sees a single writer.
+        self.concurrency = max(1, concurrency)
+        self._pool: ThreadPoolExecutor | None = None
         self.usage_attribute = USAGE_OP_PREFIX + settings.device_id
         self._lock = InstanceLock(store.database.path, "sync")
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def table(self, entity: str) -> str:
         return self.settings.table_prefix + CODECS[entity].table.name
@@ -141,65 +150,63 @@ class PushEngine:
                 recovered = outbox.recover_in_flight(session)
             if recovered:
                 log.info("resending %d entries that were in flight at a crash", recovered)
-            deadline = None if max_seconds is None else time.monotonic() + max_seconds
-            while deadline is None or time.monotonic() < deadline:
-                batch = self._claim()
-                if not batch:
-                    break
-                stop = self._send_round(batch, report)
-                if stop is not None:
-                    report.state = EngineState(stop.kind.value)
-                    report.message = f"{stop.code}: {stop.message}"
-                    break
+            stop = self._pump(report, max_seconds)
+            if stop is not None:
+                report.state = EngineState(stop.kind.value)
+                report.message = f"{stop.code}: {stop.message}"
         finally:
             self._lock.release()
         self.store.notify_queue_changed()
         return report
 
-    def _claim(self) -> list[Outgoing]:
-        with self.store.database.write() as session:
-            entries = outbox.claim(session, self.batch_size)
-            return [
-                Outgoing(
-                    e.id,
-                    e.op_id,
-                    e.entity,
-                    e.record_id,
-                    e.record_key,
-                    Op(e.op),
-                    dict(e.payload),
-                    e.attempts,
-                )
-                for e in entries
-            ]
-
-    def _send_round(self, batch: list[Outgoing], report: PushReport) -> Classified | None:
-        with self.store.database.read() as session:
-            remote = syncstate.remote_states(session, [e.record_key for e in batch])
-        conditional = [e for e in batch if e.entity not in UNCONDITIONAL]
-        unconditional = [e for e in batch if e.entity in UNCONDITIONAL]
+    def _pump(self, report: PushReport, max_seconds: float | None) -> Classified | None:
+        """Keep up to ``concurrency`` requests in flight; settle each as it returns and
+        refill at once (a record's next entry becomes ready when its last one is settled)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="push")
+        deadline = None if max_seconds is None else time.monotonic() + max_seconds
+        in_flight: set[Future[_Outcome]] = set()
         stop: Classified | None = None
-        for chunk in _chunks_by_size(conditional, remote, self):
-            outcome = self._transact(chunk, remote, report)
-            self._settle(outcome, report)
-            stop = stop or outcome.stop
-            if stop:
-                break
-        if stop is None:
-            for start in range(0, len(unconditional), BATCH_WRITE_ITEMS):
-                outcome = self._batch_write(
-                    unconditional[start : start + BATCH_WRITE_ITEMS], report
-                )
-                self._settle(outcome, report)
-                if outcome.stop:
-                    stop = outcome.stop
+        while True:
+            while (
+                stop is None
+                and len(in_flight) < self.concurrency
+                and (deadline is None or time.monotonic() < deadline)
+            ):
+                requests = self._next_requests()
+                if not requests:
                     break
+                in_flight.update(self._pool.submit(request) for request in requests)
+            if not in_flight:
+                break
+            finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                outcome = future.result()
+                self._settle(outcome, report)
+                stop = stop or outcome.stop
         if stop is not None:
-            # Whatever this round did not get to goes back untouched.
+            # Whatever was claimed but not settled goes back untouched.
             with self.store.database.write() as session:
                 for entry in outbox.entries(session, outbox.State.IN_FLIGHT):
                     outbox.release(session, entry.id)
         return stop
+
+    def _next_requests(self) -> list[Callable[[], _Outcome]]:
+        """Claim the next ready entries and make them into requests to send."""
+        with self.store.database.write() as session:
+            claimed = outbox.claim(session, self.batch_size)
+            remote = syncstate.remote_states(session, [e.record_key for e in claimed])
+        conditional = [e for e in claimed if e.entity not in UNCONDITIONAL]
+        unconditional = [e for e in claimed if e.entity in UNCONDITIONAL]
+        requests: list[Callable[[], _Outcome]] = [
+            partial(self._transact, chunk, remote)
+            for chunk in _chunks_by_size(conditional, self.batch_size)
+        ]
+        requests += [
+            partial(self._batch_write, unconditional[start : start + BATCH_WRITE_ITEMS])
+            for start in range(0, len(unconditional), BATCH_WRITE_ITEMS)
+        ]
+        return requests
 
     # -- building requests ----------------------------------------------------------------
 
@@ -290,12 +297,9 @@ class PushEngine:
 
     # -- sending --------------------------------------------------------------------------
 
-    def _transact(
-        self, chunk: list[Outgoing], remote: dict[str, RemoteState], report: PushReport
-    ) -> _Outcome:
-        outcome = _Outcome()
+    def _transact(self, chunk: list[Outgoing], remote: dict[str, RemoteState]) -> _Outcome:
+        outcome = _Outcome(requests=1)
         actions = [self.action(e, remote[e.record_key]) for e in chunk]
-        report.requests += 1
         try:
             self.client.transact_write_items(TransactItems=actions)
         except ClientError as error:
@@ -306,33 +310,26 @@ class PushEngine:
                 if len(reasons) == len(chunk):
                     self._cancelled(chunk, reasons, outcome)
                     return outcome
-            return self._rejected(chunk, classify(error), remote, report)
-        except Exception as error:
-            return self._rejected(chunk, classify(error), remote, report)
+            return self._rejected(chunk, classify(error), remote)
+        except Exception as error:  # classify() re-raises what is not a sync error
+            return self._rejected(chunk, classify(error), remote)
         outcome.done = [(e, self._written_state(e, remote[e.record_key])) for e in chunk]
         return outcome
 
     def _rejected(
-        self,
-        chunk: list[Outgoing],
-        problem: Classified,
-        remote: dict[str, RemoteState],
-        report: PushReport,
+        self, chunk: list[Outgoing], problem: Classified, remote: dict[str, RemoteState]
     ) -> _Outcome:
         """The whole request failed: decide for every entry in it."""
         if problem.kind == Kind.PERMANENT and len(chunk) > 1:
             # Which entry is bad? Halve until it is alone; the others go through.
             middle = len(chunk) // 2
-            combined = _Outcome()
+            combined = _Outcome(requests=1)
             for half in (chunk[:middle], chunk[middle:]):
-                part = self._transact(half, remote, report)
-                for name in ("done", "conflicts", "failed", "again", "later"):
-                    getattr(combined, name).extend(getattr(part, name))
-                combined.stop = combined.stop or part.stop
+                combined.absorb(self._transact(half, remote))
                 if combined.stop:
                     break
             return combined
-        outcome = _Outcome()
+        outcome = _Outcome(requests=1)
         if problem.kind == Kind.PERMANENT:
             outcome.failed = [(e, problem) for e in chunk]
         elif problem.kind == Kind.TRANSIENT:
@@ -379,7 +376,7 @@ class PushEngine:
         version = (remote.version or 0) + 1 if entry.op == Op.UPDATE and remote.known else 1
         return {VERSION: version, **CODECS[entry.entity].item(self.user_id, entry.payload)}
 
-    def _batch_write(self, entries: list[Outgoing], report: PushReport) -> _Outcome:
+    def _batch_write(self, entries: list[Outgoing]) -> _Outcome:
         outcome = _Outcome()
         pending = {e.op_id: e for e in entries}
         requests = {
@@ -392,7 +389,7 @@ class PushEngine:
         }
         table = self.table(entries[0].entity)
         for round_ in range(5):
-            report.requests += 1
+            outcome.requests += 1
             try:
                 response = self.client.batch_write_item(
                     RequestItems={table: [requests[op] for op in pending]}
@@ -401,13 +398,11 @@ class PushEngine:
                 problem = classify(error)
                 if problem.kind == Kind.PERMANENT and len(pending) > 1:
                     for entry in list(pending.values()):
-                        part = self._batch_write([entry], report)
-                        for name in ("done", "failed", "later"):
-                            getattr(outcome, name).extend(getattr(part, name))
-                        outcome.stop = outcome.stop or part.stop
+                        outcome.absorb(self._batch_write([entry]))
                     return outcome
-                rejected = self._rejected(list(pending.values()), problem, {}, report)
+                rejected = self._rejected(list(pending.values()), problem, {})
                 rejected.done = outcome.done
+                rejected.requests += outcome.requests
                 return rejected
             unprocessed = response.get("UnprocessedItems", {}).get(table, [])
             left = {codec.deserialize(r["PutRequest"]["Item"])["trackingId"] for r in unprocessed}
@@ -427,10 +422,27 @@ class PushEngine:
     # -- recording the results ------------------------------------------------------------
 
     def _settle(self, outcome: _Outcome, report: PushReport) -> None:
+        """Record one request's results in one SQLite transaction."""
+        remembered: list[tuple[str, int | None, str | None, dict[str, Any] | None]] = []
         with self.store.database.write() as session:
+            outbox.complete_many(session, [entry.id for entry, _ in outcome.done])
             for entry, written in outcome.done:
-                outbox.complete(session, entry.id)
-                self._remember(session, entry, written)
+                if entry.entity in UNCONDITIONAL or entry.op == Op.INCREMENT:
+                    continue  # nothing to condition later writes on
+                if written is None:
+                    syncstate.forget_remote(session, entry.record_key)
+                    continue
+                decoded = CODECS[entry.entity].decode(written)
+                version = written.get(VERSION)
+                remembered.append(
+                    (
+                        entry.record_key,
+                        int(version) if version is not None else None,
+                        decoded.get("updatedAt"),
+                        decoded,
+                    )
+                )
+            syncstate.record_remote_many(session, remembered)
             for entry, problem, server in outcome.conflicts:
                 outbox.mark_conflict(session, entry.id, problem.code, _conflict_text(entry, server))
                 outbox.keep_server_copy(session, entry.id, server)
@@ -443,26 +455,11 @@ class PushEngine:
             for entry, problem in outcome.later:
                 delay = self.backoff.delay(entry.attempts)
                 outbox.retry_later(session, entry.id, problem.code, problem.message, delay)
+        report.requests += outcome.requests
         report.sent += len(outcome.done)
         report.conflicts += len(outcome.conflicts)
         report.failed += len(outcome.failed)
         report.retried += len(outcome.later)
-
-    def _remember(self, session: Any, entry: Outgoing, written: dict[str, Any] | None) -> None:
-        if entry.entity in UNCONDITIONAL or entry.op == Op.INCREMENT:
-            return
-        if written is None:
-            syncstate.forget_remote(session, entry.record_key)
-            return
-        version = written.get(VERSION)
-        decoded = CODECS[entry.entity].decode(written)
-        syncstate.record_remote(
-            session,
-            entry.record_key,
-            int(version) if version is not None else None,
-            decoded.get("updatedAt"),
-            decoded,
-        )
 
 
 def _conflict_text(entry: Outgoing, server: dict[str, Any] | None) -> str:
@@ -475,18 +472,14 @@ def _conflict_text(entry: Outgoing, server: dict[str, Any] | None) -> str:
     return f"the {entry.entity} was changed on the server since this device last synced it"
 
 
-def _chunks_by_size(
-    entries: list[Outgoing], remote: dict[str, RemoteState], engine: PushEngine
-) -> list[list[Outgoing]]:
-    """Split into transactions of <= 100 actions and <= 4 MB."""
+def _chunks_by_size(entries: list[Outgoing], actions: int) -> list[list[Outgoing]]:
+    """Split into transactions of <= ``actions`` actions and <= 4 MB."""
     chunks: list[list[Outgoing]] = []
     current: list[Outgoing] = []
     size = 0
     for entry in entries:
         entry_size = estimate_item_size(entry.payload) + 512
-        if current and (
-            len(current) == TRANSACTION_ACTIONS or size + entry_size > TRANSACTION_BYTES
-        ):
+        if current and (len(current) == actions or size + entry_size > TRANSACTION_BYTES):
             chunks.append(current)
             current, size = [], 0
         current.append(entry)
