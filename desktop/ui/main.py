@@ -36,6 +36,7 @@ from desktop import __version__, domain
 from desktop.store.db import AlreadyRunning, InstanceLock, StoreError, open_database
 from desktop.store.outbox import State
 from desktop.store.services import Store
+from desktop.sync.config import load_settings
 
 PAGE_SIZE = 200
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -176,11 +177,18 @@ class MainWindow(QMainWindow):
     def refresh_status(self) -> None:
         counts = self.store.queue_counts()
         waiting = sum(counts.values())
-        text = "No sync target configured"
+        settings = load_settings(self.store)
+        if settings.configured:
+            target = settings.endpoint_url or settings.region
+            text = f"Sync target {target} as {settings.user_id}"
+        else:
+            text = "No sync target configured"
         if waiting:
             text += f": {waiting} change{'s' if waiting != 1 else ''} waiting to sync"
         if counts[State.FAILED]:
             text += f", {counts[State.FAILED]} failed"
+        if counts[State.CONFLICT]:
+            text += f", {counts[State.CONFLICT]} in conflict"
         self.sync_status.setText(text)
 
     def new_template(self) -> None:

@@ -81,3 +81,18 @@ def test_a_second_instance_on_the_same_database_is_refused(db_path: Path) -> Non
     finally:
         lock.release()
         store.database.close()
+
+
+def test_status_names_the_sync_target_and_counts_failures(window: MainWindow, store: Store) -> None:
+    from desktop.store import outbox
+    from desktop.sync.config import SyncSettings, save_settings
+
+    save_settings(store, SyncSettings(user_id="ann", endpoint_url="http://localhost:8000"))
+    store.create_template("One")
+    with store.database.write() as session:
+        (entry,) = outbox.claim(session, 10)
+        outbox.fail(session, entry.id, "ValidationException", "bad")
+    window.refresh_status()
+    assert window.sync_status.text() == (
+        "Sync target http://localhost:8000 as ann: 1 change waiting to sync, 1 failed"
+    )
