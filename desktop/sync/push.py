@@ -86,7 +86,8 @@ Outgoing = Claimed  # a claimed queue entry, as plain data
 class _Outcome:
     """What happened to the entries of one request (settled in one SQLite transaction)."""
 
-    done: list[tuple[Outgoing, dict[str, Any] | None]] = field(default_factory=list)
+    # Confirmed entries, with what the server now holds (None: the item is gone).
+    done: list[tuple[Outgoing, RemoteState | None]] = field(default_factory=list)
     conflicts: list[tuple[Outgoing, Classified, dict[str, Any] | None]] = field(
         default_factory=list
     )
@@ -355,7 +356,7 @@ class PushEngine:
                 continue
             old = codec.deserialize(reason["Item"]) if reason.get("Item") else None
             if self._already_applied(entry, old):
-                outcome.done.append((entry, old))
+                outcome.done.append((entry, self._server_state(entry, old)))
             else:
                 decoded = CODECS[entry.entity].decode(old) if old else None
                 outcome.conflicts.append((entry, problem, decoded))
@@ -369,12 +370,24 @@ class PushEngine:
             return old is None or old.get(self.usage_attribute) == entry.op_id
         return old is not None and old.get(LAST_OP) == entry.op_id
 
-    def _written_state(self, entry: Outgoing, remote: RemoteState) -> dict[str, Any] | None:
-        """What the server holds after ``entry`` succeeded (None: the item is gone)."""
+    @staticmethod
+    def _written_state(entry: Outgoing, remote: RemoteState) -> RemoteState | None:
+        """What the server holds after ``entry`` succeeded: the state it carried."""
         if entry.op in (Op.DELETE, Op.INCREMENT):
             return None  # gone; or a counter, of which nothing is remembered
         version = (remote.version or 0) + 1 if entry.op == Op.UPDATE and remote.known else 1
-        return {VERSION: version, **CODECS[entry.entity].item(self.user_id, entry.payload)}
+        return RemoteState(version, entry.payload.get("updatedAt"), entry.payload)
+
+    @staticmethod
+    def _server_state(entry: Outgoing, old: dict[str, Any] | None) -> RemoteState | None:
+        """What the server holds, read from the item it returned (None: no item)."""
+        if old is None or entry.op == Op.INCREMENT:
+            return None
+        decoded = CODECS[entry.entity].decode(old)
+        version = old.get(VERSION)
+        return RemoteState(
+            int(version) if version is not None else None, decoded.get("updatedAt"), decoded
+        )
 
     def _batch_write(self, entries: list[Outgoing]) -> _Outcome:
         outcome = _Outcome()
@@ -426,22 +439,15 @@ class PushEngine:
         remembered: list[tuple[str, int | None, str | None, dict[str, Any] | None]] = []
         with self.store.database.write() as session:
             outbox.complete_many(session, [entry.id for entry, _ in outcome.done])
-            for entry, written in outcome.done:
+            for entry, state in outcome.done:
                 if entry.entity in UNCONDITIONAL or entry.op == Op.INCREMENT:
                     continue  # nothing to condition later writes on
-                if written is None:
+                if state is None:
                     syncstate.forget_remote(session, entry.record_key)
-                    continue
-                decoded = CODECS[entry.entity].decode(written)
-                version = written.get(VERSION)
-                remembered.append(
-                    (
-                        entry.record_key,
-                        int(version) if version is not None else None,
-                        decoded.get("updatedAt"),
-                        decoded,
+                else:
+                    remembered.append(
+                        (entry.record_key, state.version, state.updated_at, state.base)
                     )
-                )
             syncstate.record_remote_many(session, remembered)
             for entry, problem, server in outcome.conflicts:
                 outbox.mark_conflict(session, entry.id, problem.code, _conflict_text(entry, server))
