@@ -225,10 +225,14 @@ ORDER BY e.id LIMIT :limit
 """
 
 
+def _ready_ids(session: Session, limit: int, now: float | None) -> list[int]:
+    moment = time.time() if now is None else now
+    return [row[0] for row in raw(session).execute(_READY, {"now": moment, "limit": limit})]
+
+
 def ready(session: Session, limit: int, now: float | None = None) -> Sequence[OutboxEntry]:
     """Pending entries that may be sent now, oldest first."""
-    moment = time.time() if now is None else now
-    ids = [row[0] for row in raw(session).execute(_READY, {"now": moment, "limit": limit})]
+    ids = _ready_ids(session, limit, now)
     if not ids:
         return []
     return session.scalars(
@@ -252,12 +256,11 @@ class Claimed:
 
 def claim(session: Session, limit: int, now: float | None = None) -> list[Claimed]:
     """Mark up to ``limit`` ready entries in flight (one attempt each) and return them."""
-    moment = time.time() if now is None else now
-    connection = raw(session)
-    ids = [row[0] for row in connection.execute(_READY, {"now": moment, "limit": limit})]
+    ids = _ready_ids(session, limit, now)
     if not ids:
         return []
     marks = ",".join("?" * len(ids))
+    connection = raw(session)
     connection.execute(
         f"UPDATE outbox SET state = ?, attempts = attempts + 1, updated_at = ? "
         f"WHERE id IN ({marks})",

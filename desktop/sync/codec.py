@@ -101,62 +101,55 @@ class Codec:
         return self.table.hash_key
 
 
-def _template_encode(user_id: str, s: Item) -> Item:
+def _document_encode(s: Item) -> Item:
+    """The attributes templates and snippets share."""
     return {
         "title": s["title"],
         "description": s.get("description", ""),
         "content": s.get("content", ""),
         "category": s.get("category", ""),
         "tags": list(s.get("tags", [])),
+        "createdAt": s["createdAt"],
+        "updatedAt": s["updatedAt"],
+    }
+
+
+def _document_decode(i: Item, id_field: str) -> Item:
+    created = _text(i, "createdAt")
+    return {
+        id_field: i[id_field],
+        "title": _text(i, "title") or "Untitled",
+        "description": _text(i, "description"),
+        "content": _text(i, "content"),
+        "category": _text(i, "category"),
+        "tags": [str(t) for t in i.get("tags") or []],
+        "createdAt": created,
+        "updatedAt": _text(i, "updatedAt", created),
+    }
+
+
+def _template_encode(user_id: str, s: Item) -> Item:
+    return _document_encode(s) | {
         "isShared": "true" if s.get("isShared") else "false",
         "usageCount": int(s.get("usageCount", 0)),
         "latestVersion": s.get("latestVersion"),
-        "createdAt": s["createdAt"],
-        "updatedAt": s["updatedAt"],
     }
 
 
 def _template_decode(i: Item) -> Item:
-    created = _text(i, "createdAt")
-    return {
-        "templateId": i["templateId"],
-        "title": _text(i, "title") or "Untitled",
-        "description": _text(i, "description"),
-        "content": _text(i, "content"),
-        "category": _text(i, "category"),
-        "tags": [str(t) for t in i.get("tags") or []],
+    return _document_decode(i, "templateId") | {
         "isShared": _flag(i.get("isShared"), "true"),
         "usageCount": int(i.get("usageCount") or 0),
         "latestVersion": i.get("latestVersion"),
-        "createdAt": created,
-        "updatedAt": _text(i, "updatedAt", created),
     }
 
 
 def _snippet_encode(user_id: str, s: Item) -> Item:
-    return {
-        "title": s["title"],
-        "description": s.get("description", ""),
-        "content": s.get("content", ""),
-        "category": s.get("category", ""),
-        "tags": list(s.get("tags", [])),
-        "createdAt": s["createdAt"],
-        "updatedAt": s["updatedAt"],
-    }
+    return _document_encode(s)
 
 
 def _snippet_decode(i: Item) -> Item:
-    created = _text(i, "createdAt")
-    return {
-        "snippetId": i["snippetId"],
-        "title": _text(i, "title") or "Untitled",
-        "description": _text(i, "description"),
-        "content": _text(i, "content"),
-        "category": _text(i, "category"),
-        "tags": [str(t) for t in i.get("tags") or []],
-        "createdAt": created,
-        "updatedAt": _text(i, "updatedAt", created),
-    }
+    return _document_decode(i, "snippetId")
 
 
 def _preset_encode(user_id: str, s: Item) -> Item:
