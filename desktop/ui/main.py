@@ -249,8 +249,8 @@ def run_gui(path: Path) -> int:
     try:
         store, lock = open_for_window(path)
     except StoreError as error:
+        print(f"gravy-desktop: {error}", file=sys.stderr, flush=True)
         QMessageBox.critical(None, "Gravy Desktop cannot start", str(error))
-        print(f"gravy-desktop: {error}", file=sys.stderr)
         return 2
     with lock:
         window = MainWindow(store)
