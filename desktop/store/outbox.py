@@ -93,13 +93,6 @@ class _Open:
     payload: dict[str, Any]
 
 
-def entries_for(session: Session, key: str) -> Sequence[OutboxEntry]:
-    """A record's queued entries, oldest first."""
-    return session.scalars(
-        select(OutboxEntry).where(OutboxEntry.record_key == key).order_by(OutboxEntry.id)
-    ).all()
-
-
 def has_unsent_create(session: Session, key: str) -> bool:
     return any(entry.op == Op.CREATE for entry in open_tail(session, key))
 

@@ -27,7 +27,6 @@ from desktop.store.models import (
     SnippetRow,
     TemplateRow,
     VersionRow,
-    snake,
 )
 from desktop.store.outbox import Change, Op, State, record_key
 
@@ -44,10 +43,6 @@ DEFAULT_VERSION_WINDOW_S = 120.0
 class NotFound(KeyError):
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "not found"
-
-
-def _id_column(row_type: type[RecordRow]) -> Any:
-    return getattr(row_type, snake(row_type.id_field))
 
 
 def _seconds_between(earlier: str, later: str) -> float:
