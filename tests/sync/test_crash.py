@@ -89,5 +89,7 @@ def test_sigkill_during_drains_with_concurrent_edits_loses_nothing(
         uses = session.scalar(select(func.count()).select_from(UsageEventRow))
     assert len(server.scan("GravyAnalytics")) == uses, "each use recorded once"
     assert all(i["userId"] == USER for i in remote.values())
-    print(f"\n{KILLS} kills ({killed_mid_send} with entries in flight), {len(local)} records, "
-          f"{uses} uses: remote equals local")
+    print(
+        f"\n{KILLS} kills ({killed_mid_send} with entries in flight), {len(local)} records, "
+        f"{uses} uses: remote equals local"
+    )
