@@ -38,7 +38,25 @@ Item = dict[str, Any]
 
 def serialize(item: Item) -> dict[str, Any]:
     """Plain Python values -> DynamoDB's attribute-value JSON."""
-    return {name: _serializer.serialize(value) for name, value in item.items()}
+    return {name: to_attribute(value) for name, value in item.items()}
+
+
+def to_attribute(value: Any) -> dict[str, Any]:
+    """One value as an attribute value: the types records use directly (this runs for every
+    attribute the engine sends), anything else through boto3's TypeSerializer."""
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int):
+        return {"N": str(value)}
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, list):
+        return {"L": [to_attribute(v) for v in value]}
+    if isinstance(value, dict):
+        return {"M": {str(k): to_attribute(v) for k, v in value.items()}}
+    return dict(_serializer.serialize(value))
 
 
 def deserialize(item: dict[str, Any]) -> Item:

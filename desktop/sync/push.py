@@ -254,7 +254,7 @@ class PushEngine:
             assignments = []
             for i, (name, value) in enumerate(sets.items()):
                 names[f"#s{i}"] = name
-                values[f":s{i}"] = codec.serialize({"v": value})["v"]
+                values[f":s{i}"] = codec.to_attribute(value)
                 assignments.append(f"#s{i} = :s{i}")
             expression = "SET " + ", ".join(assignments)
             if removes:

@@ -102,3 +102,26 @@ def test_what_the_codec_writes_decodes_to_the_same_record() -> None:
         USER,
     )
     assert domain.Node.model_validate(CODECS["node"].decode(node_item)) == node
+
+
+def test_the_fast_serializer_agrees_with_boto3s() -> None:
+    from boto3.dynamodb.types import TypeSerializer
+
+    from desktop.sync.codec import to_attribute
+
+    for value in [
+        "",
+        "é",
+        0,
+        -12,
+        10**20,
+        True,
+        False,
+        None,
+        [],
+        ["a", 1, [True]],
+        {"k": {"n": [None]}},
+        {"a", "b"},
+        b"bytes",
+    ]:
+        assert to_attribute(value) == TypeSerializer().serialize(value), value
