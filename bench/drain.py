@@ -24,12 +24,12 @@ from typing import Any
 from common import paragraph, report
 
 from desktop.store.db import open_database
-from desktop.store.outbox import Op
+from desktop.store.outbox import Claimed, Op
 from desktop.store.services import Store
 from desktop.store.syncstate import RemoteState
 from desktop.sync import codec
 from desktop.sync.config import SyncSettings, make_client
-from desktop.sync.push import Outgoing, PushEngine
+from desktop.sync.push import PushEngine
 from desktop.sync.tables import create_tables
 from tests.dynamodb_local import DynamoDBLocal
 
@@ -118,7 +118,7 @@ def main() -> None:
             client.put_item(TableName=table, Item=item)
         actions = [
             engine.action(
-                Outgoing(
+                Claimed(
                     0,
                     f"raw-{i}",
                     "template",

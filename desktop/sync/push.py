@@ -72,28 +72,17 @@ class PushReport:
     state: EngineState = EngineState.IDLE
     message: str = ""
 
-    def add(self, other: PushReport) -> None:
-        self.sent += other.sent
-        self.retried += other.retried
-        self.failed += other.failed
-        self.conflicts += other.conflicts
-
-
-Outgoing = Claimed  # a claimed queue entry, as plain data
-
 
 @dataclass
 class _Outcome:
     """What happened to the entries of one request (settled in one SQLite transaction)."""
 
     # Confirmed entries, with what the server now holds (None: the item is gone).
-    done: list[tuple[Outgoing, RemoteState | None]] = field(default_factory=list)
-    conflicts: list[tuple[Outgoing, Classified, dict[str, Any] | None]] = field(
-        default_factory=list
-    )
-    failed: list[tuple[Outgoing, Classified]] = field(default_factory=list)
-    again: list[Outgoing] = field(default_factory=list)  # not at fault: resend at once
-    later: list[tuple[Outgoing, Classified]] = field(default_factory=list)
+    done: list[tuple[Claimed, RemoteState | None]] = field(default_factory=list)
+    conflicts: list[tuple[Claimed, Classified, dict[str, Any] | None]] = field(default_factory=list)
+    failed: list[tuple[Claimed, Classified]] = field(default_factory=list)
+    again: list[Claimed] = field(default_factory=list)  # not at fault: resend at once
+    later: list[tuple[Claimed, Classified]] = field(default_factory=list)
     stop: Classified | None = None  # offline / credentials / setup: release and stop
     requests: int = 0
 
@@ -211,7 +200,7 @@ class PushEngine:
 
     # -- building requests ----------------------------------------------------------------
 
-    def action(self, entry: Outgoing, remote: RemoteState) -> dict[str, Any]:
+    def action(self, entry: Claimed, remote: RemoteState) -> dict[str, Any]:
         """The TransactWriteItems action for ``entry`` given what we last saw remotely."""
         c = CODECS[entry.entity]
         table = self.table(entry.entity)
@@ -298,7 +287,7 @@ class PushEngine:
 
     # -- sending --------------------------------------------------------------------------
 
-    def _transact(self, chunk: list[Outgoing], remote: dict[str, RemoteState]) -> _Outcome:
+    def _transact(self, chunk: list[Claimed], remote: dict[str, RemoteState]) -> _Outcome:
         outcome = _Outcome(requests=1)
         actions = [self.action(e, remote[e.record_key]) for e in chunk]
         try:
@@ -318,7 +307,7 @@ class PushEngine:
         return outcome
 
     def _rejected(
-        self, chunk: list[Outgoing], problem: Classified, remote: dict[str, RemoteState]
+        self, chunk: list[Claimed], problem: Classified, remote: dict[str, RemoteState]
     ) -> _Outcome:
         """The whole request failed: decide for every entry in it."""
         if problem.kind == Kind.PERMANENT and len(chunk) > 1:
@@ -340,7 +329,7 @@ class PushEngine:
         return outcome
 
     def _cancelled(
-        self, chunk: list[Outgoing], reasons: list[dict[str, Any]], outcome: _Outcome
+        self, chunk: list[Claimed], reasons: list[dict[str, Any]], outcome: _Outcome
     ) -> None:
         for entry, reason in zip(chunk, reasons, strict=True):
             code = str(reason.get("Code") or "None")
@@ -361,7 +350,7 @@ class PushEngine:
                 decoded = CODECS[entry.entity].decode(old) if old else None
                 outcome.conflicts.append((entry, problem, decoded))
 
-    def _already_applied(self, entry: Outgoing, old: dict[str, Any] | None) -> bool:
+    def _already_applied(self, entry: Claimed, old: dict[str, Any] | None) -> bool:
         """Did an earlier send of this very entry reach the server?"""
         if entry.op == Op.DELETE:
             return old is None  # gone already: what we wanted
@@ -371,7 +360,7 @@ class PushEngine:
         return old is not None and old.get(LAST_OP) == entry.op_id
 
     @staticmethod
-    def _written_state(entry: Outgoing, remote: RemoteState) -> RemoteState | None:
+    def _written_state(entry: Claimed, remote: RemoteState) -> RemoteState | None:
         """What the server holds after ``entry`` succeeded: the state it carried."""
         if entry.op in (Op.DELETE, Op.INCREMENT):
             return None  # gone; or a counter, of which nothing is remembered
@@ -379,7 +368,7 @@ class PushEngine:
         return RemoteState(version, entry.payload.get("updatedAt"), entry.payload)
 
     @staticmethod
-    def _server_state(entry: Outgoing, old: dict[str, Any] | None) -> RemoteState | None:
+    def _server_state(entry: Claimed, old: dict[str, Any] | None) -> RemoteState | None:
         """What the server holds, read from the item it returned (None: no item)."""
         if old is None or entry.op == Op.INCREMENT:
             return None
@@ -389,7 +378,7 @@ class PushEngine:
             int(version) if version is not None else None, decoded.get("updatedAt"), decoded
         )
 
-    def _batch_write(self, entries: list[Outgoing]) -> _Outcome:
+    def _batch_write(self, entries: list[Claimed]) -> _Outcome:
         outcome = _Outcome()
         pending = {e.op_id: e for e in entries}
         requests = {
@@ -468,7 +457,7 @@ class PushEngine:
         report.retried += len(outcome.later)
 
 
-def _conflict_text(entry: Outgoing, server: dict[str, Any] | None) -> str:
+def _conflict_text(entry: Claimed, server: dict[str, Any] | None) -> str:
     if server is None:
         return f"the {entry.entity} was deleted on the server while this device changed it"
     if entry.op == Op.DELETE:
@@ -478,10 +467,10 @@ def _conflict_text(entry: Outgoing, server: dict[str, Any] | None) -> str:
     return f"the {entry.entity} was changed on the server since this device last synced it"
 
 
-def _chunks_by_size(entries: list[Outgoing], actions: int) -> list[list[Outgoing]]:
+def _chunks_by_size(entries: list[Claimed], actions: int) -> list[list[Claimed]]:
     """Split into transactions of <= ``actions`` actions and <= 4 MB."""
-    chunks: list[list[Outgoing]] = []
-    current: list[Outgoing] = []
+    chunks: list[list[Claimed]] = []
+    current: list[Claimed] = []
     size = 0
     for entry in entries:
         entry_size = estimate_item_size(entry.payload) + 512
