@@ -378,6 +378,64 @@ def entries(session: Session, state: State | None = None) -> Sequence[OutboxEntr
     return session.scalars(query).all()
 
 
+@dataclass(frozen=True)
+class Queued:
+    """One of a record's queue entries, as the conflict handling sees it."""
+
+    id: int
+    op_id: str
+    op: Op
+    state: State
+    attempts: int
+    payload: dict[str, Any]
+
+
+def record_entries(session: Session, key: str) -> list[Queued]:
+    """Everything queued for one record, oldest first."""
+    session.flush()  # the ORM's pending changes first: this reads on the driver
+    rows = raw(session).execute(
+        "SELECT id, op_id, op, state, attempts, payload FROM outbox WHERE record_key = ? "
+        "ORDER BY id",
+        (key,),
+    )
+    return [
+        Queued(id_, op_id, Op(op), State(state), attempts, json.loads(payload))
+        for id_, op_id, op, state, attempts, payload in rows
+    ]
+
+
+def queued_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of ``keys`` have anything queued (one statement per 500 keys)."""
+    found: set[str] = set()
+    session.flush()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        rows = raw(session).execute(
+            f"SELECT DISTINCT record_key FROM outbox WHERE record_key IN "
+            f"({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        found.update(key for (key,) in rows)
+    return found
+
+
+def state_of(session: Session, entry_id: int) -> State | None:
+    session.flush()  # the ORM's pending changes first: this reads on the driver
+    row = raw(session).execute("SELECT state FROM outbox WHERE id = ?", (entry_id,)).fetchone()
+    return None if row is None else State(row[0])
+
+
+def requeue(session: Session, entry_id: int, op: Op, payload: dict[str, Any]) -> None:
+    """Give an entry a new operation and state to send, pending at once. Used when the
+    server's copy was merged into it: the server has not applied it (its last write is not
+    this entry's), so it is rewritten before it is sent again rather than coalesced."""
+    raw(session).execute(
+        "UPDATE outbox SET op = ?, payload = ?, state = ?, next_attempt_at = 0.0, "
+        "server_copy = NULL, updated_at = ? WHERE id = ?",
+        (str(op), json.dumps(payload), str(State.PENDING), now_iso(), entry_id),
+    )
+
+
 def pending_keys(session: Session) -> set[str]:
     """Record keys with anything queued (the UI's per-item badge and the puller's guard)."""
     return set(session.scalars(select(OutboxEntry.record_key).distinct()).all())

@@ -88,6 +88,15 @@ def record_remote_many(
     )
 
 
+def known_keys(session: Session, entity: str) -> list[str]:
+    """The keys of ``entity``'s records this device has seen on the server."""
+    rows = raw(session).execute(
+        "SELECT record_key FROM sync_records WHERE record_key >= ? AND record_key < ?",
+        (f"{entity}:", f"{entity};"),
+    )
+    return [key for (key,) in rows]
+
+
 def forget_remote(session: Session, key: str) -> None:
     row = session.get(SyncRecord, key)
     if row is not None:

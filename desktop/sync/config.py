@@ -38,6 +38,13 @@ class SyncSettings(BaseModel):
     profile: str | None = None
     access_key_id: str | None = None
     sync_interval_s: int = Field(default=60, ge=5, le=86_400)
+    # A pull asks for what changed since its last one minus this much, so writes stamped by
+    # a device whose clock runs up to this far behind still arrive (they are re-read, and
+    # skipped cheaply, for this long).
+    pull_overlap_s: int = Field(default=900, ge=0, le=7 * 86_400)
+    # How often a pull reads every record (finding remote deletions, and anything a delta
+    # missed, e.g. a writer's clock further behind than the overlap).
+    full_sync_interval_s: int = Field(default=6 * 3600, ge=60, le=30 * 86_400)
     device_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
 
     @field_validator("endpoint_url")

@@ -37,12 +37,13 @@ from botocore.exceptions import ClientError
 from desktop.domain import estimate_item_size
 from desktop.store import outbox, syncstate
 from desktop.store.db import InstanceLock
-from desktop.store.outbox import Claimed, Op
+from desktop.store.outbox import Claimed, Op, State
 from desktop.store.services import Store
 from desktop.store.syncstate import RemoteState
 from desktop.sync import codec
 from desktop.sync.codec import CODECS, LAST_OP, USAGE_OP_PREFIX, VERSION
 from desktop.sync.config import SyncSettings
+from desktop.sync.conflicts import Outcome, Reconciler, ServerCopy
 from desktop.sync.errors import Backoff, Classified, Kind, classify, classify_code
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ TRANSACTION_BYTES = 4 * 1024 * 1024 - 64 * 1024  # DynamoDB's 4 MB, less request
 BATCH_WRITE_ITEMS = 25
 UNCONDITIONAL = frozenset({"usage_event"})
 DEFAULT_BACKOFF = Backoff()
+BUSY_MESSAGE = "another Gravy Desktop process is syncing this database"
 
 
 class EngineState(StrEnum):
@@ -68,6 +70,7 @@ class PushReport:
     retried: int = 0
     failed: int = 0
     conflicts: int = 0
+    merged: int = 0  # refused writes merged with the server's copy and sent again
     requests: int = 0
     state: EngineState = EngineState.IDLE
     message: str = ""
@@ -79,7 +82,7 @@ class _Outcome:
 
     # Confirmed entries, with what the server now holds (None: the item is gone).
     done: list[tuple[Claimed, RemoteState | None]] = field(default_factory=list)
-    conflicts: list[tuple[Claimed, Classified, dict[str, Any] | None]] = field(default_factory=list)
+    conflicts: list[tuple[Claimed, Classified, ServerCopy]] = field(default_factory=list)
     failed: list[tuple[Claimed, Classified]] = field(default_factory=list)
     again: list[Claimed] = field(default_factory=list)  # not at fault: resend at once
     later: list[tuple[Claimed, Classified]] = field(default_factory=list)
@@ -116,7 +119,8 @@ class PushEngine:
         self.concurrency = max(1, concurrency)
         self._pool: ThreadPoolExecutor | None = None
         self.usage_attribute = USAGE_OP_PREFIX + settings.device_id
-        self._lock = InstanceLock(store.database.path, "sync")
+        self.reconciler = Reconciler(settings.device_id)
+        self.lock = InstanceLock(store.database.path, "sync")
 
     def close(self) -> None:
         if self._pool is not None:
@@ -130,22 +134,24 @@ class PushEngine:
 
     def drain(self, max_seconds: float | None = None) -> PushReport:
         """Send everything that is ready now; returns what happened."""
-        report = PushReport()
-        if not self._lock.acquire():
-            report.state = EngineState.BUSY
-            report.message = "another Gravy Desktop process is syncing this database"
-            return report
+        if not self.lock.acquire():
+            return PushReport(state=EngineState.BUSY, message=BUSY_MESSAGE)
         try:
-            with self.store.database.write() as session:
-                recovered = outbox.recover_in_flight(session)
-            if recovered:
-                log.info("resending %d entries that were in flight at a crash", recovered)
-            stop = self._pump(report, max_seconds)
-            if stop is not None:
-                report.state = EngineState(stop.kind.value)
-                report.message = f"{stop.code}: {stop.message}"
+            return self.drain_locked(max_seconds)
         finally:
-            self._lock.release()
+            self.lock.release()
+
+    def drain_locked(self, max_seconds: float | None = None) -> PushReport:
+        """:meth:`drain` for a caller that holds :attr:`lock` (a whole sync cycle)."""
+        report = PushReport()
+        with self.store.database.write() as session:
+            recovered = outbox.recover_in_flight(session)
+        if recovered:
+            log.info("resending %d entries that were in flight at a crash", recovered)
+        stop = self._pump(report, max_seconds)
+        if stop is not None:
+            report.state = EngineState(stop.kind.value)
+            report.message = f"{stop.code}: {stop.message}"
         self.store.notify_queue_changed()
         return report
 
@@ -348,7 +354,8 @@ class PushEngine:
                 outcome.done.append((entry, self._server_state(entry, old)))
             else:
                 decoded = CODECS[entry.entity].decode(old) if old else None
-                outcome.conflicts.append((entry, problem, decoded))
+                copy = ServerCopy.from_item(old, decoded, self.settings.device_id)
+                outcome.conflicts.append((entry, problem, copy))
 
     def _already_applied(self, entry: Claimed, old: dict[str, Any] | None) -> bool:
         """Did an earlier send of this very entry reach the server?"""
@@ -426,6 +433,7 @@ class PushEngine:
     def _settle(self, outcome: _Outcome, report: PushReport) -> None:
         """Record one request's results in one SQLite transaction."""
         remembered: list[tuple[str, int | None, str | None, dict[str, Any] | None]] = []
+        merged = conflicts = 0
         with self.store.database.write() as session:
             outbox.complete_many(session, [entry.id for entry, _ in outcome.done])
             for entry, state in outcome.done:
@@ -439,9 +447,21 @@ class PushEngine:
                     )
             syncstate.record_remote_many(session, remembered)
             for entry, problem, server in outcome.conflicts:
-                outbox.mark_conflict(session, entry.id, problem.code, _conflict_text(entry, server))
-                outbox.keep_server_copy(session, entry.id, server)
-                log.info("conflict on %s (%s)", entry.record_key, entry.op)
+                # Refused: the server moved on. Merge with its copy, or ask the user.
+                result = self.reconciler.reconcile(
+                    session, entry.entity, entry.record_id, server, sending=entry.id
+                )
+                if result == Outcome.MERGED:
+                    merged += 1
+                    if outbox.state_of(session, entry.id) == State.IN_FLIGHT:
+                        outbox.release(session, entry.id)  # the same write, newly conditioned
+                elif outbox.state_of(session, entry.id) == State.IN_FLIGHT:
+                    outbox.mark_conflict(session, entry.id, problem.code, problem.message)
+                    outbox.keep_server_copy(session, entry.id, server.to_json())
+                    conflicts += 1
+                elif result == Outcome.CONFLICT:
+                    conflicts += 1
+                log.info("%s was refused: %s", entry.record_key, result)
             for entry, problem in outcome.failed:
                 outbox.fail(session, entry.id, problem.code, problem.message)
                 log.warning("failed %s %s: %s", entry.op, entry.record_key, problem.code)
@@ -452,19 +472,10 @@ class PushEngine:
                 outbox.retry_later(session, entry.id, problem.code, problem.message, delay)
         report.requests += outcome.requests
         report.sent += len(outcome.done)
-        report.conflicts += len(outcome.conflicts)
+        report.conflicts += conflicts
+        report.merged += merged
         report.failed += len(outcome.failed)
         report.retried += len(outcome.later)
-
-
-def _conflict_text(entry: Claimed, server: dict[str, Any] | None) -> str:
-    if server is None:
-        return f"the {entry.entity} was deleted on the server while this device changed it"
-    if entry.op == Op.DELETE:
-        return f"the {entry.entity} was changed on the server while this device deleted it"
-    if entry.op == Op.CREATE:
-        return f"a {entry.entity} with this id already exists on the server"
-    return f"the {entry.entity} was changed on the server since this device last synced it"
 
 
 def _chunks_by_size(entries: list[Claimed], actions: int) -> list[list[Claimed]]:

@@ -14,6 +14,12 @@ IAM policy with ``dynamodb:LeadingKeys`` can confine a user to their own items:
   ``ownerId`` attribute and queries its pages through the GSI ``OwnerPagesIndex``
   (``ownerId``, ``updatedAt``). ``LeadingKeys`` cannot confine this table by owner: a
   policy can only restrict the ``PAGE#`` key space or the index (see README).
+
+Delta pull: every table the client pulls has an index on (owner, ``updatedAt``):
+``UserUpdatedIndex`` (``userId``, ``updatedAt``) on the four owner-keyed tables, and
+``OwnerPagesIndex`` on ``PageManager``. "What changed since T" is then one Query per table,
+whatever the number of stored records. ``ensure_indexes`` adds them to tables the web app
+provisioned; until then the client reconciles those tables in full on each pull.
 """
 
 from __future__ import annotations
@@ -40,6 +46,11 @@ class TableSpec:
     attribute_types: dict[str, str]
     indexes: tuple[Index, ...] = field(default_factory=tuple)
     owner_key: str | None = "userId"
+    delta_index: str | None = None  # (owner, updatedAt): what changed since a moment
+
+    @property
+    def delta(self) -> Index | None:
+        return next((i for i in self.indexes if i.name == self.delta_index), None)
 
     def key_attributes(self) -> list[str]:
         names = [self.hash_key, self.range_key]
@@ -76,26 +87,43 @@ def _key_schema(hash_key: str, range_key: str | None) -> list[dict[str, str]]:
     return schema
 
 
+USER_UPDATED = Index("UserUpdatedIndex", "userId", "updatedAt")
+
 TEMPLATES = TableSpec(
     "GravyTemplates",
     "userId",
     "templateId",
-    {"userId": "S", "templateId": "S", "category": "S", "isShared": "S"},
+    {"userId": "S", "templateId": "S", "category": "S", "isShared": "S", "updatedAt": "S"},
     (
         Index("CategoryIndex", "userId", "category"),
         Index("SharedTemplatesIndex", "isShared", "category"),
+        USER_UPDATED,
     ),
+    delta_index=USER_UPDATED.name,
 )
 SNIPPETS = TableSpec(
     "GravySnippets",
     "userId",
     "snippetId",
-    {"userId": "S", "snippetId": "S", "category": "S"},
-    (Index("CategoryIndex", "userId", "category"),),
+    {"userId": "S", "snippetId": "S", "category": "S", "updatedAt": "S"},
+    (Index("CategoryIndex", "userId", "category"), USER_UPDATED),
+    delta_index=USER_UPDATED.name,
 )
-PRESETS = TableSpec("GravyVariablePresets", "userId", "presetId", {"userId": "S", "presetId": "S"})
+PRESETS = TableSpec(
+    "GravyVariablePresets",
+    "userId",
+    "presetId",
+    {"userId": "S", "presetId": "S", "updatedAt": "S"},
+    (USER_UPDATED,),
+    delta_index=USER_UPDATED.name,
+)
 VERSIONS = TableSpec(
-    "GravyTemplateVersions", "userId", "versionKey", {"userId": "S", "versionKey": "S"}
+    "GravyTemplateVersions",
+    "userId",
+    "versionKey",
+    {"userId": "S", "versionKey": "S", "updatedAt": "S"},
+    (USER_UPDATED,),
+    delta_index=USER_UPDATED.name,
 )
 SHARES = TableSpec(
     "GravyTemplateShares",
@@ -124,6 +152,7 @@ PAGES = TableSpec(
         Index("OwnerPagesIndex", "ownerId", "updatedAt"),
     ),
     owner_key=None,
+    delta_index="OwnerPagesIndex",
 )
 
 ALL_TABLES: tuple[TableSpec, ...] = (

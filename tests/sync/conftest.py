@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from desktop.store.db import open_database
 from desktop.store.services import Store
 from desktop.sync.config import SyncSettings, make_client, save_settings
+from desktop.sync.engine import CycleReport, SyncEngine
 from desktop.sync.errors import Backoff
 from desktop.sync.push import PushEngine
 from desktop.sync.tables import create_tables
@@ -52,6 +55,52 @@ def engine_for(dynamodb_local: DynamoDBLocal, prefix: str) -> EngineFactory:
         )
 
     return make
+
+
+class Device:
+    """One installation: its own database, device id and sync engine."""
+
+    def __init__(self, store: Store, engine: SyncEngine) -> None:
+        self.store = store
+        self.engine = engine
+
+    def sync(self, full: bool | None = False) -> CycleReport:
+        report = self.engine.run_once(full)
+        assert report.ok, report.message
+        return report
+
+
+DeviceFactory = Callable[..., Device]
+
+
+@pytest.fixture
+def device_for(
+    dynamodb_local: DynamoDBLocal, prefix: str, tmp_path: Path
+) -> Iterator[DeviceFactory]:
+    """device_for(name, endpoint_url=None, store=None, **settings) -> a Device."""
+    made: list[Device] = []
+    owned: list[Store] = []
+
+    def make(
+        name: str, endpoint_url: str | None = None, store: Store | None = None, **extra: Any
+    ) -> Device:
+        if store is None:
+            store = Store(open_database(tmp_path / f"{name}.db"), version_window_s=0)
+            owned.append(store)
+        settings = settings_for(
+            endpoint_url or dynamodb_local.endpoint_url, prefix, device_id=f"device-{name}", **extra
+        )
+        save_settings(store, settings)
+        engine = SyncEngine(store, make_client(settings), settings, backoff=Backoff(0.001, 0.01))
+        device = Device(store, engine)
+        made.append(device)
+        return device
+
+    yield make
+    for device in made:
+        device.engine.close()
+    for store in owned:
+        store.database.close()
 
 
 @pytest.fixture
@@ -97,4 +146,12 @@ class Server:
         self.client.put_item(TableName=self.table(table), Item=serialize(item))
 
 
-__all__ = ["USER", "EngineFactory", "Server", "client_for", "settings_for"]
+__all__ = [
+    "USER",
+    "Device",
+    "DeviceFactory",
+    "EngineFactory",
+    "Server",
+    "client_for",
+    "settings_for",
+]

@@ -23,6 +23,7 @@ def test_create_tables_makes_the_seed_tables_with_their_indexes_and_is_idempoten
     assert {i["IndexName"] for i in templates["GlobalSecondaryIndexes"]} == {
         "CategoryIndex",
         "SharedTemplatesIndex",
+        "UserUpdatedIndex",  # the delta pull's
     }
     pages = dynamodb.describe_table(TableName="smoke-PageManager")["Table"]
     published = {d["AttributeName"]: d["AttributeType"] for d in pages["AttributeDefinitions"]}

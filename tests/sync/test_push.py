@@ -171,8 +171,9 @@ def test_a_concurrent_server_change_is_a_conflict_with_the_servers_copy(
     assert report.conflicts == 1
     (conflict,) = entries(store, State.CONFLICT)
     assert conflict.record_key == f"template:{mine.templateId}"
-    assert conflict.server_copy["content"] == "theirs"
-    assert "changed on the server" in conflict.last_error_message
+    assert conflict.server_copy["state"]["content"] == "theirs"
+    assert conflict.server_copy["version"] == 2
+    assert "changed here and on the server (content)" in conflict.last_error_message
     assert server.get("GravyTemplates", userId=USER, templateId=mine.templateId)["content"] == (
         "theirs"
     ), "no silent overwrite"
@@ -208,9 +209,11 @@ def test_delete_versus_edit_is_a_conflict_both_ways(
     store.delete_template(deleted.templateId)
     assert engine.drain().conflicts == 2
     by_key = {e.record_key: e for e in entries(store, State.CONFLICT)}
-    assert by_key[f"template:{edited.templateId}"].server_copy is None
+    assert by_key[f"template:{edited.templateId}"].server_copy["state"] is None
     assert "deleted on the server" in by_key[f"template:{edited.templateId}"].last_error_message
-    assert by_key[f"template:{deleted.templateId}"].server_copy["title"] == "Changed there"
+    assert by_key[f"template:{deleted.templateId}"].server_copy["state"]["title"] == (
+        "Changed there"
+    )
     assert server.get("GravyTemplates", userId=USER, templateId=deleted.templateId) is not None
 
 
@@ -248,11 +251,14 @@ def test_items_the_web_app_wrote_without_a_version_are_conditioned_on_updated_at
     server.client.update_item(  # the web app saves again, still without a version
         TableName=server.table("GravyTemplates"),
         Key={"userId": {"S": USER}, "templateId": {"S": template.templateId}},
-        UpdateExpression="SET updatedAt = :u REMOVE version",
-        ExpressionAttributeValues={":u": {"S": "2026-02-01T00:00:00.000Z"}},
+        UpdateExpression="SET content = :c, updatedAt = :u REMOVE version",
+        ExpressionAttributeValues={
+            ":c": {"S": "web edit"},
+            ":u": {"S": "2026-02-01T00:00:00.000Z"},
+        },
     )
     store.update_template(template.templateId, content="another edit")
-    assert engine.drain().conflicts == 1
+    assert engine.drain().conflicts == 1, "the web app's save moved updatedAt: refused"
 
 
 def test_counters_are_added_never_conflict_and_survive_a_lost_answer(

@@ -1,0 +1,337 @@
+"""The pull: other devices' and the web app's changes arrive (DESIGN.md invariant 9).
+
+Delta: per table, one paged Query on its (owner, ``updatedAt``) index for everything
+stamped since the table's checkpoint minus an overlap (``pull_overlap_s``, 15 minutes by
+default). The overlap tolerates writers whose clocks run behind and index propagation
+delay; the records it re-reads are recognised as unchanged and cost no local write. With
+nothing changed, a pull is one request per table, whatever the number of records.
+
+Full reconciliation (on a schedule, ``full_sync_interval_s``, and on demand): reads every
+record of the user's partitions (``PageManager``: a Scan for this owner's pages and the
+web app's, which carry no owner) and finds what a delta cannot see: remote deletions, the
+web app's ``ADD usageCount`` (which leaves ``updatedAt`` alone), and writes stamped by a
+clock further behind than the overlap.
+
+Each page of results is applied in one SQLite transaction through the
+:class:`~desktop.sync.conflicts.Reconciler` (a record with nothing queued takes the
+server's state; one with queued edits is merged or becomes a conflict); the table's
+checkpoint advances in a later transaction, only after the data is committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from desktop.domain import now_iso, to_iso
+from desktop.store import outbox, remote, syncstate
+from desktop.store.models import ROW_TYPES
+from desktop.store.outbox import record_key
+from desktop.store.remote import PARENTS
+from desktop.store.services import Store
+from desktop.sync import codec
+from desktop.sync.codec import CODECS
+from desktop.sync.config import SyncSettings
+from desktop.sync.conflicts import Outcome, Reconciler, ServerCopy
+from desktop.sync.errors import Classified, classify
+from desktop.sync.tables import PAGES, TableSpec
+
+log = logging.getLogger(__name__)
+
+#: Pulled entities in the order they are applied (a parent before its children).
+PULLED = ("template", "version", "snippet", "preset", "page", "node")
+_ORDER = {entity: i for i, entity in enumerate(PULLED)}
+CHECKPOINT = "pull.checkpoint."  # + table name: ISO time, everything before it was seen
+FULL_AT = "pull.full_at."  # + table name: when the table was last read in full
+
+
+def pulled_tables() -> list[TableSpec]:
+    specs = {CODECS[entity].table.name: CODECS[entity].table for entity in PULLED}
+    return list(specs.values())
+
+
+def entity_of(spec: TableSpec, item: dict[str, Any]) -> str:
+    if spec is PAGES:
+        return "node" if str(item.get("SK", "")).startswith("NODE#") else "page"
+    return next(e for e in PULLED if CODECS[e].table is spec)
+
+
+@dataclass
+class PullReport:
+    received: int = 0  # items read from the server
+    applied: int = 0  # records taken as they are on the server (incl. deletions)
+    merged: int = 0
+    conflicts: int = 0
+    unchanged: int = 0
+    skipped: int = 0  # items that cannot be stored here (invalid, or an orphan)
+    requests: int = 0
+    read_capacity: float = 0.0
+    full_tables: list[str] = field(default_factory=list)
+    missing_indexes: list[str] = field(default_factory=list)
+    stop: Classified | None = None
+
+    def count(self, outcome: Outcome) -> None:
+        match outcome:
+            case Outcome.APPLIED:
+                self.applied += 1
+            case Outcome.MERGED:
+                self.merged += 1
+            case Outcome.CONFLICT:
+                self.conflicts += 1
+            case Outcome.UNCHANGED | Outcome.KEPT:
+                self.unchanged += 1
+            case Outcome.SKIPPED:
+                self.skipped += 1
+
+
+class _Stop(Exception):
+    def __init__(self, problem: Classified) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _shift(moment: str, seconds: float) -> str:
+    parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return to_iso(parsed - timedelta(seconds=seconds))
+
+
+class Puller:
+    def __init__(
+        self,
+        store: Store,
+        client: Any,
+        settings: SyncSettings,
+        clock: Callable[[], str] = now_iso,
+        page_size: int | None = None,
+    ) -> None:
+        if not settings.user_id:
+            raise ValueError("a user id is needed to sync")
+        self.store = store
+        self.client = client
+        self.settings = settings
+        self.user_id = settings.user_id
+        self.reconciler = Reconciler(settings.device_id)
+        self.clock = clock
+        self.page_size = page_size
+
+    def table(self, spec: TableSpec) -> str:
+        return self.settings.table_prefix + spec.name
+
+    # -- the pull -------------------------------------------------------------------------
+
+    def pull(self, full: bool | None = None) -> PullReport:
+        """Pull every table: a delta, or in full when asked (``full=True``), when due
+        (``full=None``), or when the table was never pulled or lacks its index."""
+        report = PullReport()
+        try:
+            for spec in pulled_tables():
+                self._pull_table(spec, full, report)
+        except _Stop as stop:
+            report.stop = stop.problem
+        if report.applied or report.merged or report.conflicts:
+            self.store.notify_queue_changed()
+        return report
+
+    def _pull_table(self, spec: TableSpec, full: bool | None, report: PullReport) -> None:
+        name = self.table(spec)
+        started = self.clock()
+        with self.store.database.read() as session:
+            checkpoint = syncstate.get_setting(session, CHECKPOINT + name)
+            full_at = syncstate.get_setting(session, FULL_AT + name)
+        due = full_at is None or full_at < _shift(started, self.settings.full_sync_interval_s)
+        if checkpoint is None or full or (full is None and due):
+            self._full(spec, started, report)
+            return
+        since = _shift(checkpoint, self.settings.pull_overlap_s)
+        try:
+            for items in self._delta_pages(spec, since, report):
+                self._apply(spec, items, report)
+                newest = max((str(i.get("updatedAt", "")) for i in items), default="")
+                if newest:
+                    self._advance(name, min(newest, started))
+        except _Stop as stop:
+            if stop.problem.code != "ValidationException" or "index" not in stop.problem.message:
+                raise
+            # Provisioned by the web app without the index: read it all (README).
+            report.missing_indexes.append(f"{name}.{spec.delta_index}")
+            log.warning("%s has no %s; reading it in full", name, spec.delta_index)
+            self._full(spec, started, report)
+            return
+        self._advance(name, started)
+
+    def _advance(self, table: str, moment: str) -> None:
+        with self.store.database.write() as session:
+            current = syncstate.get_setting(session, CHECKPOINT + table)
+            if current is None or moment > current:
+                syncstate.put_setting(session, CHECKPOINT + table, moment)
+
+    def _full(self, spec: TableSpec, started: str, report: PullReport) -> None:
+        name = self.table(spec)
+        report.full_tables.append(name)
+        seen: set[str] = set()
+        for items in self._all_pages(spec, report):
+            seen.update(self._apply(spec, items, report))
+        # What this device knows from the server but the server no longer has: deleted.
+        entities = [e for e in PULLED if CODECS[e].table is spec]
+        with self.store.database.read() as session:
+            known = [
+                key
+                for entity in entities
+                for key in syncstate.known_keys(session, entity)
+                if key not in seen
+            ]
+        gone = [(key.split(":", 1)[0], key.split(":", 1)[1]) for key in known]
+        gone.sort(key=lambda pair: -_ORDER[pair[0]])  # children before their parents
+        for start in range(0, len(gone), 500):
+            with self.store.database.write() as session:
+                for entity, record_id in gone[start : start + 500]:
+                    report.count(
+                        self.reconciler.reconcile(session, entity, record_id, ServerCopy(None))
+                    )
+        with self.store.database.write() as session:
+            syncstate.put_setting(session, CHECKPOINT + name, started)
+            syncstate.put_setting(session, FULL_AT + name, started)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _call(self, operation: str, report: PullReport, **request: Any) -> dict[str, Any]:
+        report.requests += 1
+        try:
+            response: dict[str, Any] = getattr(self.client, operation)(
+                ReturnConsumedCapacity="TOTAL", **request
+            )
+        except ClientError as error:
+            raise _Stop(classify(error)) from error
+        except Exception as error:  # classify() re-raises what is not a sync error
+            raise _Stop(classify(error)) from error
+        report.read_capacity += float(response.get("ConsumedCapacity", {}).get("CapacityUnits", 0))
+        return response
+
+    def _paged(
+        self, operation: str, report: PullReport, request: dict[str, Any]
+    ) -> Iterator[list[dict[str, Any]]]:
+        if self.page_size:
+            request["Limit"] = self.page_size
+        while True:
+            response = self._call(operation, report, **request)
+            items = [codec.deserialize(item) for item in response.get("Items", [])]
+            report.received += len(items)
+            if items:
+                yield items
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return
+            request["ExclusiveStartKey"] = last
+
+    def _delta_pages(
+        self, spec: TableSpec, since: str, report: PullReport
+    ) -> Iterator[list[dict[str, Any]]]:
+        index = spec.delta
+        assert index is not None and index.range_key is not None
+        request = {
+            "TableName": self.table(spec),
+            "IndexName": index.name,
+            "KeyConditionExpression": "#owner = :owner AND #updated >= :since",
+            "ExpressionAttributeNames": {"#owner": index.hash_key, "#updated": index.range_key},
+            "ExpressionAttributeValues": {
+                ":owner": {"S": self.user_id},
+                ":since": {"S": since},
+            },
+        }
+        return self._paged("query", report, request)
+
+    def _all_pages(self, spec: TableSpec, report: PullReport) -> Iterator[list[dict[str, Any]]]:
+        if spec.owner_key is None:
+            # No owner in the keys: this owner's pages, and the web app's (it has no users).
+            request: dict[str, Any] = {
+                "TableName": self.table(spec),
+                "FilterExpression": "#owner = :owner OR attribute_not_exists(#owner)",
+                "ExpressionAttributeNames": {"#owner": "ownerId"},
+                "ExpressionAttributeValues": {":owner": {"S": self.user_id}},
+            }
+            return self._paged("scan", report, request)
+        request = {
+            "TableName": self.table(spec),
+            "KeyConditionExpression": "#owner = :owner",
+            "ExpressionAttributeNames": {"#owner": spec.owner_key},
+            "ExpressionAttributeValues": {":owner": {"S": self.user_id}},
+        }
+        return self._paged("query", report, request)
+
+    def _get(self, entity: str, record_id: str, report: PullReport) -> dict[str, Any] | None:
+        c = CODECS[entity]
+        key = c.key(self.user_id, {ROW_TYPES[entity].id_field: record_id})
+        response = self._call(
+            "get_item",
+            report,
+            TableName=self.table(c.table),
+            Key=codec.serialize(key),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return codec.deserialize(item) if item else None
+
+    # -- applying -------------------------------------------------------------------------
+
+    def _copy(self, entity: str, item: dict[str, Any] | None) -> tuple[str, ServerCopy]:
+        """The record id and server copy of an item (None: an item that is gone)."""
+        decoded = CODECS[entity].decode(item) if item is not None else None
+        copy = ServerCopy.from_item(item, decoded, self.settings.device_id)
+        return (remote.record_id(entity, decoded) if decoded else ""), copy
+
+    def _apply(self, spec: TableSpec, items: list[dict[str, Any]], report: PullReport) -> list[str]:
+        """Apply one page of server items in one transaction (parents first); children
+        whose parent is not here are applied after fetching the parent. Returns the
+        record keys of the items."""
+        copies = sorted(
+            ((entity_of(spec, item), *self._copy(entity_of(spec, item), item)) for item in items),
+            key=lambda c: _ORDER[c[0]],
+        )
+        keys = [record_key(entity, record_id) for entity, record_id, _ in copies]
+        orphans: list[tuple[str, str, ServerCopy]] = []
+        with self.store.database.write() as session:
+            seen = syncstate.remote_states(session, keys, with_base=True)
+            queued = outbox.queued_keys(session, keys)
+            for (entity, record_id, copy), key in zip(copies, keys, strict=True):
+                known = seen[key]
+                if (
+                    key not in queued
+                    and known.known
+                    and (known.version, known.updated_at) == (copy.version, copy.updated_at)
+                    and known.base == copy.state
+                ):
+                    report.unchanged += 1  # the common case of an overlap or a full read
+                    continue
+                outcome = self.reconciler.reconcile(session, entity, record_id, copy)
+                if outcome == Outcome.SKIPPED and entity in PARENTS:
+                    orphans.append((entity, record_id, copy))
+                    continue
+                report.count(outcome)
+        if orphans:
+            self._adopt(orphans, report)
+        return keys
+
+    def _adopt(self, orphans: list[tuple[str, str, ServerCopy]], report: PullReport) -> None:
+        """Fetch the parents of children that arrived without them, then apply both."""
+        parents: dict[tuple[str, str], dict[str, Any] | None] = {}
+        for entity, _, copy in orphans:
+            parent_entity, parent_field = PARENTS[entity]
+            assert copy.state is not None
+            parent = (parent_entity, str(copy.state[parent_field]))
+            if parent not in parents:
+                parents[parent] = self._get(*parent, report)
+        with self.store.database.write() as session:
+            for (parent_entity, parent_id), item in parents.items():
+                if item is not None:
+                    _, copy = self._copy(parent_entity, item)
+                    self.reconciler.reconcile(session, parent_entity, parent_id, copy)
+            for entity, record_id, copy in orphans:
+                outcome = self.reconciler.reconcile(session, entity, record_id, copy)
+                if outcome == Outcome.SKIPPED:
+                    log.warning("skipped %s %s: no parent here or on the server", entity, record_id)
+                report.count(outcome)
