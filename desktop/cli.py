@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from collections.abc import Callable
 from getpass import getuser
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -29,6 +31,8 @@ from desktop.sync.config import (
     save_secret,
     save_settings,
 )
+from desktop.sync.conflicts import Conflict, Resolution, get_conflict, list_conflicts, resolve
+from desktop.sync.engine import CycleReport, SyncEngine, last_cycle, last_success
 from desktop.sync.errors import MissingCredentials, classify
 from desktop.sync.push import PushEngine
 
@@ -111,7 +115,32 @@ def parse(argv: list[str]) -> argparse.Namespace:
     sync = commands.add_parser("sync", help="send queued changes to DynamoDB")
     s_commands = sync.add_subparsers(dest="action", required=True)
     s_commands.add_parser("push", help="drain the queue once and print a summary")
+    s_run = s_commands.add_parser(
+        "run", help="one sync cycle: pull (merging with queued edits), then push"
+    )
+    s_run.add_argument(
+        "--full", action="store_true", help="read every record (finds remote deletions)"
+    )
+    s_run.add_argument(
+        "--watch", action="store_true", help="repeat every interval until interrupted"
+    )
+    s_run.add_argument(
+        "--interval", type=float, help="seconds between cycles (default: the setting)"
+    )
     s_commands.add_parser("status", help="print the sync target and the queue's state")
+
+    conflicts = commands.add_parser("conflicts", help="edits that met a different server copy")
+    x_commands = conflicts.add_subparsers(dest="action", required=True)
+    x_commands.add_parser("list", help="list conflicts")
+    x_show = x_commands.add_parser("show", help="print mine, theirs and base of a conflict")
+    x_show.add_argument("id", type=int)
+    x_resolve = x_commands.add_parser("resolve", help="settle a conflict")
+    x_resolve.add_argument("id", type=int)
+    how = x_resolve.add_mutually_exclusive_group(required=True)
+    how.add_argument("--mine", action="store_true", help="this device's version wins")
+    how.add_argument("--theirs", action="store_true", help="the server's version wins")
+    how.add_argument("--merged", metavar="FILE", help="use the text in FILE ('-': standard input)")
+    x_resolve.add_argument("--field", help="the text field FILE is for (default: the one)")
     return parser.parse_args(argv)
 
 
@@ -282,12 +311,25 @@ def _sync(args: argparse.Namespace, store: Store) -> int:
             if settings.configured
             else "none configured: changes wait in the queue"
         )
+        last = last_cycle(store)
+        success = last_success(store)
         lines = [f"sync target: {target}"] + [f"{state}: {n}" for state, n in counts.items()]
-        _print(args, {"configured": settings.configured, "queue": counts}, lines)
+        lines.append(f"last successful sync: {success or 'never'}")
+        if last and last.get("state") != "idle":
+            lines.append(f"last attempt ({last['at']}): {last['state']}: {last['message']}")
+        data = {
+            "configured": settings.configured,
+            "queue": counts,
+            "last_success": success,
+            "last_cycle": last,
+        }
+        _print(args, data, lines)
         return EXIT_FAILED if counts[State.FAILED] or counts[State.CONFLICT] else EXIT_OK
     if not settings.configured:
         print("gravy-desktop: no sync target is configured (see `config set`)", file=sys.stderr)
         return EXIT_ENVIRONMENT
+    if args.action == "run":
+        return _sync_run(args, store, settings)
     engine = PushEngine(store, make_client(settings), settings)
     report = engine.drain()
     after = store.queue_counts()
@@ -317,6 +359,91 @@ def _sync(args: argparse.Namespace, store: Store) -> int:
     return EXIT_FAILED if after[State.FAILED] or after[State.CONFLICT] else EXIT_OK
 
 
+def _sync_run(args: argparse.Namespace, store: Store, settings: SyncSettings) -> int:
+    engine = SyncEngine(store, make_client(settings), settings)
+
+    def show(report: CycleReport) -> None:
+        pulled, pushed = report.pull, report.push
+        lines = [
+            f"{report.finished_at}  pulled {pulled.received} ({pulled.applied} applied, "
+            f"{pulled.merged} merged, {pulled.conflicts} conflicts"
+            + (f", read in full: {len(pulled.full_tables)} tables" if pulled.full_tables else "")
+            + f"); pushed {pushed.sent} ({pushed.merged} merged, {pushed.retried} retrying, "
+            f"{pushed.failed} failed, {pushed.conflicts} conflicts)"
+        ]
+        if not report.ok:
+            lines.append(f"stopped: {report.state}: {report.message}")
+        for name in pulled.missing_indexes:
+            lines.append(f"note: {name} is missing; run `gravy-desktop tables create`")
+        _print(args, report.summary() | {"queue": store.queue_counts()}, lines)
+        sys.stdout.flush()
+
+    try:
+        if args.watch:
+            stop = threading.Event()
+            try:
+                engine.watch(stop, args.interval, on_cycle=show)
+            except KeyboardInterrupt:
+                stop.set()
+            return EXIT_OK
+        report = engine.run_once(full=True if args.full else None)
+        show(report)
+    finally:
+        engine.close()
+    if not report.ok:
+        return EXIT_ENVIRONMENT
+    after = store.queue_counts()
+    return EXIT_FAILED if after[State.FAILED] or after[State.CONFLICT] else EXIT_OK
+
+
+def _conflicts(args: argparse.Namespace, store: Store) -> int:
+    if args.action == "list":
+        found = list_conflicts(store)
+        _print(
+            args,
+            [c.to_json() for c in found],
+            [
+                f"{c.entry_id:>6}  {c.entity:<8} {c.title}  [{', '.join(c.fields)}]  {c.message}"
+                for c in found
+            ]
+            + [f"{len(found)} conflicts"],
+        )
+        return EXIT_FAILED if found else EXIT_OK
+    if args.action == "show":
+        conflict = get_conflict(store, args.id)
+        _print(args, conflict.to_json(), _conflict_lines(conflict))
+        return EXIT_OK
+    if args.merged is not None:
+        text = sys.stdin.read() if args.merged == "-" else Path(args.merged).read_text("utf-8")
+        how, merged = Resolution.MERGED, text
+    else:
+        how, merged = (Resolution.MINE if args.mine else Resolution.THEIRS), None
+    result = resolve(store, args.id, how, merged_text=merged, field=args.field)
+    _print(
+        args,
+        {"id": args.id, "resolution": str(how), "state": result},
+        [f"conflict {args.id} resolved ({how}); the result is queued for the next sync"],
+    )
+    return EXIT_OK
+
+
+def _conflict_lines(conflict: Conflict) -> list[str]:
+    lines = [
+        f"conflict {conflict.entry_id}: {conflict.entity} {conflict.record_id} ({conflict.title})",
+        f"  {conflict.message} (since {conflict.since})",
+        f"  fields to decide: {', '.join(conflict.fields)}",
+    ]
+    for name in conflict.fields:
+        for side, state in (
+            ("base", conflict.base),
+            ("mine", conflict.mine),
+            ("theirs", conflict.theirs),
+        ):
+            value = "(deleted)" if state is None else json.dumps(state.get(name))
+            lines.append(f"  {side:>6} {name}: {value}")
+    return lines
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace, Store], int]] = {
     "templates": _templates,
     "search": _search,
@@ -324,6 +451,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Store], int]] = {
     "config": _config,
     "tables": _tables,
     "sync": _sync,
+    "conflicts": _conflicts,
 }
 
 

@@ -74,7 +74,9 @@ class SyncEngine:
         self.store = store
         self.settings = settings
         self.pusher = PushEngine(store, client, settings, backoff=backoff)
-        self.puller = Puller(store, client, settings, clock=clock, page_size=page_size)
+        self.puller = Puller(
+            store, client, settings, clock=clock, page_size=page_size, backoff=backoff
+        )
 
     def close(self) -> None:
         self.pusher.close()

@@ -8,7 +8,7 @@ local state) and theirs (the server state now). DESIGN.md invariant 8:
   overlapping (or adjacent) edits are a conflict for the user;
 - tags merge as sets (additions and removals from both sides);
 - counters never conflict: theirs plus what this device added since the base;
-- ``updatedAt`` is the later of the two;
+- ``updatedAt`` and ``latestVersion`` are the later of the two;
 - anything else changed differently on both sides is a conflict.
 """
 
@@ -30,7 +30,8 @@ TEXT_FIELDS: dict[str, frozenset[str]] = {
 }
 SET_FIELDS = frozenset({"tags"})
 COUNTERS = frozenset({"usageCount"})
-LATEST = frozenset({"updatedAt"})
+# The later of the two (ISO times; version ids, which begin with their creation time).
+LATEST = frozenset({"updatedAt", "latestVersion"})
 
 _CHUNK = re.compile(
     r".*?(?:</(?:p|div|li|ul|ol|h[1-6]|blockquote|pre|tr|table)>|<br\s*/?>|\n|$)",
@@ -94,7 +95,7 @@ def merge_record(
         if name in COUNTERS:
             merged[name] = int(t or 0) + max(0, int(m or 0) - int(b or 0))
         elif name in LATEST:
-            merged[name] = max(str(m or ""), str(t or ""))
+            merged[name] = max((v for v in (m, t) if v is not None), key=str, default=None)
         elif m == t or t == b:
             merged[name] = m
         elif m == b:

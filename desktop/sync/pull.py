@@ -21,12 +21,11 @@ checkpoint advances in a later transaction, only after the data is committed.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-
-from botocore.exceptions import ClientError
 
 from desktop.domain import now_iso, to_iso
 from desktop.store import outbox, remote, syncstate
@@ -38,7 +37,7 @@ from desktop.sync import codec
 from desktop.sync.codec import CODECS
 from desktop.sync.config import SyncSettings
 from desktop.sync.conflicts import Outcome, Reconciler, ServerCopy
-from desktop.sync.errors import Classified, classify
+from desktop.sync.errors import Backoff, Classified, Kind, classify
 from desktop.sync.tables import PAGES, TableSpec
 
 log = logging.getLogger(__name__)
@@ -48,6 +47,8 @@ PULLED = ("template", "version", "snippet", "preset", "page", "node")
 _ORDER = {entity: i for i, entity in enumerate(PULLED)}
 CHECKPOINT = "pull.checkpoint."  # + table name: ISO time, everything before it was seen
 FULL_AT = "pull.full_at."  # + table name: when the table was last read in full
+READ_ATTEMPTS = 4
+READ_BACKOFF = Backoff(0.25, 4.0)
 
 
 def pulled_tables() -> list[TableSpec]:
@@ -108,9 +109,11 @@ class Puller:
         settings: SyncSettings,
         clock: Callable[[], str] = now_iso,
         page_size: int | None = None,
+        backoff: Backoff = READ_BACKOFF,
     ) -> None:
         if not settings.user_id:
             raise ValueError("a user id is needed to sync")
+        self.backoff = backoff
         self.store = store
         self.client = client
         self.settings = settings
@@ -200,15 +203,20 @@ class Puller:
     # -- reading --------------------------------------------------------------------------
 
     def _call(self, operation: str, report: PullReport, **request: Any) -> dict[str, Any]:
-        report.requests += 1
-        try:
-            response: dict[str, Any] = getattr(self.client, operation)(
-                ReturnConsumedCapacity="TOTAL", **request
-            )
-        except ClientError as error:
-            raise _Stop(classify(error)) from error
-        except Exception as error:  # classify() re-raises what is not a sync error
-            raise _Stop(classify(error)) from error
+        """One read; transient failures are retried a few times with jittered backoff
+        (reads are safe to repeat), anything else stops the pull."""
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            report.requests += 1
+            try:
+                response: dict[str, Any] = getattr(self.client, operation)(
+                    ReturnConsumedCapacity="TOTAL", **request
+                )
+                break
+            except Exception as error:  # classify() re-raises what is not a sync error
+                problem = classify(error)
+                if problem.kind != Kind.TRANSIENT or attempt == READ_ATTEMPTS:
+                    raise _Stop(problem) from error
+                time.sleep(self.backoff.delay(attempt))
         report.read_capacity += float(response.get("ConsumedCapacity", {}).get("CapacityUnits", 0))
         return response
 

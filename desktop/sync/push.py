@@ -62,6 +62,8 @@ class EngineState(StrEnum):
     CREDENTIALS = "credentials"
     SETUP = "setup"
     BUSY = "busy"  # another process is syncing this database
+    RETRYING = "transient"  # the server kept failing (5xx, throttling): the next cycle retries
+    ERROR = "permanent"  # the server refused a read (e.g. access denied)
 
 
 @dataclass

@@ -31,7 +31,8 @@ def prefix(dynamodb: Any) -> str:
 
 
 def settings_for(endpoint_url: str, prefix: str, **extra: Any) -> SyncSettings:
-    return SyncSettings(user_id=USER, endpoint_url=endpoint_url, table_prefix=prefix, **extra)
+    fields = {"user_id": USER, "endpoint_url": endpoint_url, "table_prefix": prefix}
+    return SyncSettings(**(fields | extra))
 
 
 EngineFactory = Callable[..., PushEngine]

@@ -41,6 +41,20 @@ def test_fields_changed_on_one_side_merge_automatically() -> None:
     assert result.merged["updatedAt"] == "2026-11-03T00:00:00.000Z"
 
 
+def test_two_new_versions_keep_the_later_one_and_an_absent_one_stays_absent() -> None:
+    mine = edit(latestVersion="version-1764000000001-aaaaaaaaa", title="Mine")
+    theirs = edit(latestVersion="version-1764000000002-bbbbbbbbb", category="x")
+    result = merge_record("template", edit(latestVersion=None), mine, theirs)
+    assert result.clean and result.merged["latestVersion"] == theirs["latestVersion"]
+    unversioned = merge_record(
+        "template",
+        edit(latestVersion=None),
+        edit(latestVersion=None),
+        edit(latestVersion=None, title="T"),
+    )
+    assert unversioned.merged["latestVersion"] is None
+
+
 def test_edits_to_different_paragraphs_of_one_line_html_both_survive() -> None:
     mine = edit(content="<p>Dear [[name]] and team,</p><p>We are pleased.</p><p>Regards</p>")
     theirs = edit(content="<p>Dear [[name]],</p><p>We are pleased.</p><p>Kind regards</p>")
