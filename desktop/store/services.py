@@ -65,6 +65,10 @@ class Store:
         """Call ``listener`` with the (entity, id) pairs of each committed change."""
         self._listeners.append(listener)
 
+    def notify_changed(self, changed: list[tuple[str, str]]) -> None:
+        """Records changed outside the services (a sync, a conflict resolution)."""
+        self._notify(changed)
+
     def notify_queue_changed(self) -> None:
         """The queue changed without a record changing (sync results, retries)."""
         self._notify([])

@@ -206,11 +206,10 @@ class Reconciler:
         writes = [e for e in queue if e.op in (Op.CREATE, Op.UPDATE)]
         if all(e.op == Op.INCREMENT for e in queue):
             # Only uses counted here: the server's copy plus this device's pending counts.
-            if theirs.state is None:
+            if theirs.state is None:  # the record is gone, and its counter with it
+                outbox.complete_many(session, [e.id for e in queue])
                 return self._take_theirs(session, entity, record_id, seen, theirs)
-            pending = sum(int(e.payload.get("amount", 0)) for e in queue)
-            state = theirs.state | {"usageCount": int(theirs.state.get("usageCount", 0)) + pending}
-            if not self._write(session, entity, state):
+            if not self._write(session, entity, with_pending_uses(theirs.state, queue)):
                 return Outcome.SKIPPED
             syncstate.record_remote(session, key, theirs.version, theirs.updated_at, theirs.state)
             return Outcome.APPLIED
@@ -248,14 +247,17 @@ class Reconciler:
         if not result.clean:
             target = writes[0] if writes else queue[0]
             return self._conflict(session, target, theirs, _conflict_message(entity, result))
-        if not self._write(session, entity, result.merged):
+        # Counters: the server's count plus this device's unsent uses (not the base's,
+        # which this device's own increments leave behind).
+        merged = with_pending_uses(result.merged, queue, theirs.state)
+        if not self._write(session, entity, merged):
             return Outcome.SKIPPED
         syncstate.record_remote(session, key, theirs.version, theirs.updated_at, theirs.state)
-        if same_content(result.merged, theirs.state):
+        if same_content(merged, theirs.state):
             outbox.complete_many(session, [e.id for e in writes])  # nothing left to send
         else:
             for entry in writes:
-                outbox.requeue(session, entry.id, Op.UPDATE, result.merged)
+                outbox.requeue(session, entry.id, Op.UPDATE, merged)
         return Outcome.MERGED
 
     @staticmethod
@@ -263,6 +265,18 @@ class Reconciler:
         outbox.mark_conflict(session, entry.id, "ConditionalCheckFailed", message)
         outbox.keep_server_copy(session, entry.id, theirs.to_json())
         return Outcome.CONFLICT
+
+
+def with_pending_uses(
+    state: dict[str, Any], queue: list[Queued], theirs: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``state`` with its counter set to the server's (``theirs``, else ``state``'s own)
+    plus the uses queued here and not yet sent."""
+    source = theirs if theirs is not None else state
+    if "usageCount" not in source:
+        return state
+    pending = sum(int(e.payload.get("amount", 0)) for e in queue if e.op == Op.INCREMENT)
+    return state | {"usageCount": int(source.get("usageCount") or 0) + pending}
 
 
 def _conflict_message(entity: str, result: MergeResult) -> str:
@@ -379,9 +393,8 @@ def resolve(
         if entry is None or entry.state != State.CONFLICT:
             raise NotFound(f"no conflict {entry_id}")
         conflict = _conflict(session, entry)
-        result = _resolved_state(conflict, how, merged_text, field)
-        _settle(session, conflict, result)
-    store._notify([(conflict.entity, conflict.record_id)])
+        result = _settle(session, conflict, _resolved_state(conflict, how, merged_text, field))
+    store.notify_changed([(conflict.entity, conflict.record_id)])
     return result
 
 
@@ -413,13 +426,16 @@ def _resolved_state(
         if field not in mine:
             raise InvalidInput([f"{conflict.entity} has no field {field!r}"])
         merged[field] = merged_text
-    if same_content(merged, theirs) and merged.get("usageCount") == theirs.get("usageCount"):
+    if same_content(merged, theirs):
         return theirs
     merged["updatedAt"] = now_iso()
     return merged
 
 
-def _settle(session: Session, conflict: Conflict, result: dict[str, Any] | None) -> None:
+def _settle(
+    session: Session, conflict: Conflict, result: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """Queue the resolution; returns the record's state now (None: deleted)."""
     key = record_key(conflict.entity, conflict.record_id)
     queue = outbox.record_entries(session, key)
     writes = [e for e in queue if e.op in (Op.CREATE, Op.UPDATE, Op.DELETE)]
@@ -441,14 +457,21 @@ def _settle(session: Session, conflict: Conflict, result: dict[str, Any] | None)
         else:
             outbox.complete_many(session, later)
             outbox.requeue(session, conflict.entry_id, Op.DELETE, conflict.mine or conflict.theirs)
-        return
-    remote.write(session, conflict.entity, result)
+        return None
     outbox.complete_many(session, later)  # the resolved state includes what they carried
-    if conflict.theirs is not None and same_content(result, conflict.theirs):
-        outbox.complete_many(session, [conflict.entry_id])
-        return
-    op = Op.CREATE if conflict.theirs is None else Op.UPDATE
-    outbox.requeue(session, conflict.entry_id, op, result)
+    if conflict.theirs is None:
+        # Put back whole, with this device's count: its queued increments go with it.
+        remote.write(session, conflict.entity, result)
+        outbox.complete_many(session, [e.id for e in queue if e.op == Op.INCREMENT])
+        outbox.requeue(session, conflict.entry_id, Op.CREATE, result)
+        return result
+    result = with_pending_uses(result, queue, conflict.theirs)
+    remote.write(session, conflict.entity, result)
+    if same_content(result, conflict.theirs):
+        outbox.complete_many(session, [conflict.entry_id])  # nothing to send
+    else:
+        outbox.requeue(session, conflict.entry_id, Op.UPDATE, result)
+    return result
 
 
 def dumps(conflict: Conflict) -> str:

@@ -341,5 +341,6 @@ class Puller:
             for entity, record_id, copy in orphans:
                 outcome = self.reconciler.reconcile(session, entity, record_id, copy)
                 if outcome == Outcome.SKIPPED:
-                    log.warning("skipped %s %s: no parent here or on the server", entity, record_id)
+                    # e.g. a version another device made while this one deleted its template
+                    log.debug("skipped %s %s: no parent here or on the server", entity, record_id)
                 report.count(outcome)
