@@ -208,3 +208,23 @@ def test_a_remote_deletion_never_removes_a_record_with_queued_edits_silently(
     with pytest.raises(NotFound):
         bob.store.get_page(page.id)
     assert bob.store.queue_counts()[State.PENDING] == 0
+
+
+def test_a_merge_counts_from_the_servers_counter_not_a_stale_base(
+    device_for: DeviceFactory, server: Server
+) -> None:
+    # Regression: the merge added (mine - base) to the server's count, and the base is not
+    # moved by this device's own increments, so an increment already sent was added twice.
+    ann, bob = device_for("ann"), device_for("bob")
+    template = ann.store.create_template("Counted")
+    ann.sync()
+    bob.sync()
+    tid = template.templateId
+    ann.store.record_use(tid)
+    ann.sync()  # sent as ADD: the server says 1, ann's base still says 0
+    bob.store.update_template(tid, title="Renamed by bob")
+    bob.sync()
+    ann.store.update_template(tid, description="described by ann")
+    ann.sync()  # ann's queued edit merges with bob's
+    assert ann.store.get_template(tid).usageCount == 1
+    assert server.get("GravyTemplates", userId=USER, templateId=tid)["usageCount"] == 1
