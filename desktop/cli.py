@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -69,6 +70,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     t_add.add_argument("--description", default="")
     t_add.add_argument("--category", default="")
     t_add.add_argument("--tag", action="append", default=[], dest="tags")
+    t_edit = t_commands.add_parser("edit", help="change a template's fields")
+    t_edit.add_argument("id")
+    t_edit.add_argument("--title")
+    t_edit.add_argument("--content", help="HTML content ('-' reads standard input)")
+    t_edit.add_argument("--description")
+    t_edit.add_argument("--category")
+    t_edit.add_argument("--tag", action="append", dest="tags", help="replaces the tags")
     t_delete = t_commands.add_parser("delete", help="delete a template")
     t_delete.add_argument("id")
 
@@ -188,6 +196,20 @@ def _templates(args: argparse.Namespace, store: Store) -> int:
             tags=args.tags,
         )
         _print(args, template.model_dump(), [template.templateId])
+    elif args.action == "edit":
+        changes = {
+            name: value
+            for name, value in {
+                "title": args.title,
+                "content": sys.stdin.read() if args.content == "-" else args.content,
+                "description": args.description,
+                "category": args.category,
+                "tags": args.tags,
+            }.items()
+            if value is not None
+        }
+        template = store.update_template(args.id, **changes)
+        _print(args, template.model_dump(), [f"{template.templateId} saved"])
     elif args.action == "delete":
         store.delete_template(args.id)
     return EXIT_OK
@@ -381,6 +403,8 @@ def _sync_run(args: argparse.Namespace, store: Store, settings: SyncSettings) ->
     try:
         if args.watch:
             stop = threading.Event()
+            # A service manager's stop (SIGTERM) ends the loop between cycles.
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
             try:
                 engine.watch(stop, args.interval, on_cycle=show)
             except KeyboardInterrupt:

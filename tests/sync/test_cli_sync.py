@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -70,3 +74,101 @@ def test_the_secret_goes_to_the_keyring_and_is_never_shown(db_path: Path) -> Non
     assert "s3cr3t-value" not in stored.stdout + stored.stderr
     for path in db_path.parent.iterdir():
         assert b"s3cr3t-value" not in path.read_bytes()
+
+
+def _configure(db: Path, endpoint: str, prefix: str) -> None:
+    result = gravy(
+        "config",
+        "set",
+        "--user-id",
+        "ann",
+        "--table-prefix",
+        prefix,
+        "--endpoint-url",
+        endpoint,
+        db=db,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_sync_run_and_conflicts_from_the_command_line(
+    tmp_path: Path, dynamodb_local: DynamoDBLocal, prefix: str, server: Server
+) -> None:
+    laptop, desktop = tmp_path / "laptop.db", tmp_path / "desktop.db"
+    for db in (laptop, desktop):
+        _configure(db, dynamodb_local.endpoint_url, prefix)
+    base = "<p>Dear [[name]],</p><p>Welcome.</p>"
+    template_id = gravy("templates", "add", "Welcome", "--content", base, db=laptop).stdout.strip()
+    assert gravy("sync", "run", db=laptop).returncode == 0
+    first = gravy("--json", "sync", "run", db=desktop)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["pulled"]["applied"] >= 1
+    assert gravy("templates", "show", template_id, db=desktop).returncode == 0
+
+    gravy("templates", "edit", template_id, "--content", base.replace("Welcome", "Hi!"), db=laptop)
+    gravy(
+        "templates", "edit", template_id, "--content", base.replace("Welcome", "Hello!"), db=desktop
+    )
+    assert gravy("sync", "run", db=laptop).returncode == 0
+    clash = gravy("sync", "run", db=desktop)
+    assert clash.returncode == 1, "a conflict is left for the user"
+    listed = json.loads(gravy("--json", "conflicts", "list", db=desktop).stdout)
+    assert [(c["recordId"], c["fields"]) for c in listed] == [(template_id, ["content"])]
+    shown = gravy("conflicts", "show", str(listed[0]["id"]), db=desktop)
+    assert "Hello!" in shown.stdout and "Hi!" in shown.stdout and "base" in shown.stdout
+
+    merged = tmp_path / "merged.html"
+    merged.write_text(base.replace("Welcome", "Hi! Hello!"), encoding="utf-8")
+    resolved = gravy(
+        "conflicts", "resolve", str(listed[0]["id"]), "--merged", str(merged), db=desktop
+    )
+    assert resolved.returncode == 0, resolved.stderr
+    assert gravy("sync", "run", db=desktop).returncode == 0
+    assert gravy("sync", "run", db=laptop).returncode == 0
+    item = server.get("GravyTemplates", userId="ann", templateId=template_id)
+    assert item is not None and "Hi! Hello!" in item["content"]
+    laptop_copy = json.loads(gravy("--json", "templates", "show", template_id, db=laptop).stdout)
+    assert laptop_copy["content"] == item["content"]
+    status = gravy("sync", "status", db=laptop).stdout
+    assert "last successful sync: 20" in status
+
+
+def test_sync_run_watch_keeps_syncing_until_stopped(
+    tmp_path: Path, dynamodb_local: DynamoDBLocal, prefix: str, server: Server
+) -> None:
+    db = tmp_path / "server.db"
+    _configure(db, dynamodb_local.endpoint_url, prefix)
+    watcher = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "desktop",
+            "--db",
+            str(db),
+            "sync",
+            "run",
+            "--watch",
+            "--interval",
+            "0.3",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        template_id = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if template_id is None:
+                added = gravy("templates", "add", "Made while watching", db=db)
+                if added.returncode == 0:
+                    template_id = added.stdout.strip()
+            elif server.get("GravyTemplates", userId="ann", templateId=template_id):
+                break
+            time.sleep(0.2)
+        assert template_id and server.get("GravyTemplates", userId="ann", templateId=template_id)
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        out, err = watcher.communicate(timeout=30)
+    assert watcher.returncode == 0, err
+    assert "pulled" in out
