@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from desktop.domain import now_iso
-from desktop.store.models import Setting, SyncRecord
+from desktop.store.models import Setting
 from desktop.store.rows import raw
 
 
@@ -31,10 +31,7 @@ UNKNOWN = RemoteState(None, None, None)
 
 
 def remote_state(session: Session, key: str) -> RemoteState:
-    row = session.get(SyncRecord, key)
-    if row is None:
-        return UNKNOWN
-    return RemoteState(row.version, row.updated_at, row.base)
+    return remote_states(session, [key], with_base=True)[key]
 
 
 def remote_states(
@@ -62,14 +59,7 @@ def record_remote(
     base: dict[str, Any] | None,
 ) -> None:
     """Remember what the server now holds for ``key`` (after a write or a read)."""
-    row = session.get(SyncRecord, key)
-    if row is None:
-        row = SyncRecord(record_key=key)
-        session.add(row)
-    row.version = version
-    row.updated_at = updated_at
-    row.base = base
-    row.synced_at = now_iso()
+    record_remote_many(session, [(key, version, updated_at, base)])
 
 
 def record_remote_many(
@@ -98,9 +88,7 @@ def known_keys(session: Session, entity: str) -> list[str]:
 
 
 def forget_remote(session: Session, key: str) -> None:
-    row = session.get(SyncRecord, key)
-    if row is not None:
-        session.delete(row)
+    raw(session).execute("DELETE FROM sync_records WHERE record_key = ?", (key,))
 
 
 def get_setting(session: Session, key: str) -> Any:

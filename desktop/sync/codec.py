@@ -60,7 +60,35 @@ def to_attribute(value: Any) -> dict[str, Any]:
 
 
 def deserialize(item: dict[str, Any]) -> Item:
-    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
+    """DynamoDB's attribute-value JSON -> plain Python values (numbers as int or float)."""
+    return {name: from_attribute(value) for name, value in item.items()}
+
+
+def from_attribute(value: dict[str, Any]) -> Any:
+    """One attribute value as a plain value: the common types directly (this runs for
+    every attribute a pull reads), sets and binaries through boto3's TypeDeserializer."""
+    (kind, data), *_ = value.items()
+    if kind == "S":
+        return data
+    if kind == "N":
+        return _number(data)
+    if kind == "BOOL":
+        return bool(data)
+    if kind == "NULL":
+        return None
+    if kind == "L":
+        return [from_attribute(v) for v in data]
+    if kind == "M":
+        return {k: from_attribute(v) for k, v in data.items()}
+    return _plain(_deserializer.deserialize(value))  # type: ignore[arg-type]
+
+
+def _number(text: str) -> int | float:
+    try:
+        return int(text)
+    except ValueError:
+        number = Decimal(text)
+        return int(number) if number == number.to_integral_value() else float(number)
 
 
 def _plain(value: Any) -> Any:

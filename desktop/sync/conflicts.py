@@ -125,12 +125,15 @@ class Reconciler:
         record_id: str,
         theirs: ServerCopy,
         sending: int | None = None,
+        seen: syncstate.RemoteState | None = None,
     ) -> Outcome:
         """Reconcile the record with ``theirs``. ``sending`` is the id of the entry whose
         write the server just refused (the push); any other entry in flight means a
-        push is under way and the record is left for it."""
+        push is under way and the record is left for it. ``seen``: the remembered server
+        state, when the caller has read it already."""
         key = record_key(entity, record_id)
-        seen = syncstate.remote_state(session, key)
+        if seen is None:
+            seen = syncstate.remote_state(session, key)
         queue = outbox.record_entries(session, key)
         if any(e.state == State.IN_FLIGHT and e.id != sending for e in queue):
             return Outcome.KEPT

@@ -315,7 +315,7 @@ class Puller:
                 ):
                     report.unchanged += 1  # the common case of an overlap or a full read
                     continue
-                outcome = self.reconciler.reconcile(session, entity, record_id, copy)
+                outcome = self.reconciler.reconcile(session, entity, record_id, copy, seen=known)
                 if outcome == Outcome.SKIPPED and entity in PARENTS:
                     orphans.append((entity, record_id, copy))
                     continue

@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from boto3.dynamodb.types import TypeDeserializer
+from hypothesis import given
+from hypothesis import strategies as st
 
 from desktop import domain
-from desktop.sync.codec import CODECS, deserialize, serialize
+from desktop.sync.codec import CODECS, _plain, deserialize, serialize
 from tests.sync.conftest import USER, Server
 
 SEED_ITEMS: dict[str, dict[str, Any]] = {
@@ -125,3 +128,26 @@ def test_the_fast_serializer_agrees_with_boto3s() -> None:
         b"bytes",
     ]:
         assert to_attribute(value) == TypeSerializer().serialize(value), value
+
+
+_plain_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=8), _plain_values, max_size=6))
+def test_the_fast_decoder_agrees_with_boto3s(item: dict[str, Any]) -> None:
+    wire = serialize(item)
+    assert deserialize(wire) == item
+    assert deserialize(wire) == {
+        name: _plain(TypeDeserializer().deserialize(value)) for name, value in wire.items()
+    }
+    assert deserialize({"n": {"N": "1.5"}, "s": {"SS": ["a"]}}) == {"n": 1.5, "s": {"a"}}
