@@ -107,7 +107,19 @@ def parse(argv: list[str]) -> argparse.Namespace:
     c_set.add_argument("--table-prefix")
     c_set.add_argument("--profile", help="an AWS profile name ('' to clear)")
     c_set.add_argument("--access-key-id", help="'' to clear")
-    c_set.add_argument("--sync-interval", type=int, dest="sync_interval_s")
+    c_set.add_argument("--sync-interval", type=int, dest="sync_interval_s", help="seconds")
+    c_set.add_argument(
+        "--pull-overlap",
+        type=int,
+        dest="pull_overlap_s",
+        help="seconds a pull re-reads before its checkpoint (tolerated clock skew)",
+    )
+    c_set.add_argument(
+        "--full-sync-interval",
+        type=int,
+        dest="full_sync_interval_s",
+        help="seconds between full reconciliations",
+    )
     c_commands.add_parser(
         "set-secret", help="read the secret access key from standard input into the OS keyring"
     )
@@ -279,6 +291,8 @@ def _config(args: argparse.Namespace, store: Store) -> int:
                 "profile": args.profile,
                 "access_key_id": args.access_key_id,
                 "sync_interval_s": args.sync_interval_s,
+                "pull_overlap_s": args.pull_overlap_s,
+                "full_sync_interval_s": args.full_sync_interval_s,
             }.items()
             if value is not None
         }
