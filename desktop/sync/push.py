@@ -8,9 +8,10 @@ and usage events in ``BatchWriteItem`` (<= 25, ``UnprocessedItems`` retried).
   ``version`` this device last saw, or for items the web app wrote without one, the
   ``updatedAt`` it last saw. Counters are sent as ``ADD`` and never conflict.
 - When a transaction is cancelled, ``CancellationReasons`` decide each entry's fate: a
-  failed condition is a conflict (the server's copy, ``ALL_OLD``, is kept with it) unless
-  the item shows the entry was already applied; the entries that were not at fault go
-  again at once. A request rejected as a whole (an item over 400 KB, a wrong type for an
+  failed condition hands the server's copy (``ALL_OLD``) to the reconciler
+  (:mod:`desktop.sync.conflicts`), which merges it and sends the entry again, or makes it
+  a conflict, unless the item shows the entry was already applied; the entries that were
+  not at fault go again at once. A request rejected as a whole (an item over 400 KB, a wrong type for an
   index key) is split in halves until the bad entry is alone; it moves to failed with
   DynamoDB's message and everything else goes through.
 - Idempotency: every write stores its entry's ``lastOpId`` (counters: a per-device

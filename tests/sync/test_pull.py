@@ -175,6 +175,27 @@ def test_what_the_web_app_writes_arrives_and_its_counter_never_conflicts(
         UpdateExpression="SET prompt = :p, updatedAt = :u",
         ExpressionAttributeValues={":p": {"S": "a wet dog"}, ":u": {"S": later}},
     )
+    server.client.update_item(
+        TableName=server.table("GravyVariablePresets"),
+        Key={"userId": {"S": USER}, "presetId": {"S": ids["preset"]}},
+        UpdateExpression="SET #v = :v, updatedAt = :u",
+        ExpressionAttributeNames={"#v": "values"},
+        ExpressionAttributeValues={":v": {"M": {"name": {"S": "Bob"}}}, ":u": {"S": later}},
+    )
+    second = {"PK": {"S": f"PAGE#{ids['page']}"}, "SK": {"S": "NODE#node-web-2"}}
+    server.put(
+        "PageManager",
+        {
+            "PK": f"PAGE#{ids['page']}",
+            "SK": "NODE#node-web-2",
+            "type": "node",
+            "id": "node-web-2",
+            "pageId": ids["page"],
+            "title": "Second",
+            "createdAt": later,
+            "updatedAt": later,
+        },
+    )
     ann.store.record_use(ids["template"])
     ann.store.update_template(ids["template"], description="edited on the desktop")
     report = ann.sync(full=True)
@@ -190,6 +211,19 @@ def test_what_the_web_app_writes_arrives_and_its_counter_never_conflicts(
     assert ann.store.nodes(ids["page"])[0].prompt == "a wet dog"
     with pytest.raises(NotFound):
         ann.store.get_snippet(ids["snippet"])
+    assert ann.store.get_preset(ids["preset"]).values == {"name": "Bob"}
+    assert [n.title for n in ann.store.nodes(ids["page"])] == ["Web node", "Second"]
+
+    server.client.delete_item(TableName=server.table("PageManager"), Key=second)
+    for sk in (f"NODE#{ids['node']}", "META#"):  # the web app deletes a page and its nodes
+        server.client.delete_item(
+            TableName=server.table("PageManager"),
+            Key={"PK": {"S": f"PAGE#{ids['page']}"}, "SK": {"S": sk}},
+        )
+    ann.sync(full=True)
+    with pytest.raises(NotFound):
+        ann.store.get_page(ids["page"])
+    assert ann.store.queue_counts()[State.PENDING] == 0
 
 
 def test_a_device_whose_clock_is_ten_minutes_behind_is_still_pulled(
