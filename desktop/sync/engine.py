@@ -70,10 +70,11 @@ class SyncEngine:
         backoff: Backoff = DEFAULT_BACKOFF,
         clock: Callable[[], str] = now_iso,
         page_size: int | None = None,
+        progress: Callable[[PushReport], None] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
-        self.pusher = PushEngine(store, client, settings, backoff=backoff)
+        self.pusher = PushEngine(store, client, settings, backoff=backoff, progress=progress)
         self.puller = Puller(
             store, client, settings, clock=clock, page_size=page_size, backoff=backoff
         )

@@ -11,9 +11,9 @@ and usage events in ``BatchWriteItem`` (<= 25, ``UnprocessedItems`` retried).
   failed condition hands the server's copy (``ALL_OLD``) to the reconciler
   (:mod:`desktop.sync.conflicts`), which merges it and sends the entry again, or makes it
   a conflict, unless the item shows the entry was already applied; the entries that were
-  not at fault go again at once. A request rejected as a whole (an item over 400 KB, a wrong type for an
-  index key) is split in halves until the bad entry is alone; it moves to failed with
-  DynamoDB's message and everything else goes through.
+  not at fault go again at once. A request rejected as a whole (an item over 400 KB, a
+  wrong type for an index key) is split in halves until the bad entry is alone; it moves
+  to failed with DynamoDB's message and everything else goes through.
 - Idempotency: every write stores its entry's ``lastOpId`` (counters: a per-device
   ``usageOp_<device>``), so an entry resent after a crash or a lost answer is recognised
   as applied: no duplicate, no false conflict.
@@ -108,9 +108,11 @@ class PushEngine:
         backoff: Backoff = DEFAULT_BACKOFF,
         batch_size: int = TRANSACTION_ACTIONS,
         concurrency: int = 4,
+        progress: Callable[[PushReport], None] | None = None,
     ) -> None:
         if not settings.user_id:
             raise ValueError("a user id is needed to sync")
+        self.progress = progress  # called after each settled request, on the draining thread
         self.store = store
         self.client = client
         self.settings = settings
@@ -183,6 +185,8 @@ class PushEngine:
                 outcome = future.result()
                 self._settle(outcome, report)
                 stop = stop or outcome.stop
+                if self.progress is not None:
+                    self.progress(report)
         if stop is not None:
             # Whatever was claimed but not settled goes back untouched.
             with self.store.database.write() as session:
