@@ -29,7 +29,8 @@ class Delimiters:
 
 
 @lru_cache(maxsize=16)
-def _pattern(delimiters: Delimiters) -> re.Pattern[str]:
+def variable_pattern(delimiters: Delimiters) -> re.Pattern[str]:
+    """What a placeholder looks like; group 1 is its name (untrimmed)."""
     o, c = re.escape(delimiters.open), re.escape(delimiters.close)
     # A name is anything up to the closing delimiter that is not a delimiter or a tag.
     return re.compile(rf"{o}\s*((?:(?!{c}|{o})[^<>])+?)\s*{c}")
@@ -38,7 +39,7 @@ def _pattern(delimiters: Delimiters) -> re.Pattern[str]:
 def extract_variables(text: str, delimiters: Delimiters = Delimiters()) -> list[str]:
     """Distinct variable names in order of first appearance."""
     seen: dict[str, None] = {}
-    for match in _pattern(delimiters).finditer(html.unescape(text)):
+    for match in variable_pattern(delimiters).finditer(html.unescape(text)):
         seen.setdefault(match.group(1).strip(), None)
     return list(seen)
 
@@ -54,7 +55,7 @@ def populate(
     content_html: str, values: dict[str, str], delimiters: Delimiters = Delimiters()
 ) -> Populated:
     """Replace every placeholder that has a value; leave the others and report them."""
-    pattern = _pattern(delimiters)
+    pattern = variable_pattern(delimiters)
     missing: dict[str, None] = {}
 
     def fill(match: re.Match[str], escape: bool) -> str:

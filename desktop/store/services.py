@@ -491,6 +491,18 @@ class Store:
         with self.database.read() as session:
             return outbox.counts(session)
 
+    def queue_states(self) -> dict[str, State]:
+        """Each record with something queued, and the state that matters most to show
+        (conflict, then failed, then waiting)."""
+        rank = {State.CONFLICT: 0, State.FAILED: 1, State.IN_FLIGHT: 2, State.PENDING: 3}
+        found: dict[str, State] = {}
+        with self.database.read() as session:
+            for key, state in rows.raw(session).execute("SELECT record_key, state FROM outbox"):
+                state = State(state)
+                if key not in found or rank[state] < rank[found[key]]:
+                    found[key] = state
+        return found
+
     def queue_entries(self, state: State | None = None) -> Sequence[Any]:
         with self.database.read() as session:
             return outbox.entries(session, state)

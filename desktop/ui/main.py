@@ -1,4 +1,6 @@
-"""The main window (a first, plain version: template list, search, preview, queue status)."""
+"""The main window: a sidebar (Templates, Snippets, Conflicts, Failed), a list backed by a
+Qt model with instant search and a category filter, the editor, and sync always in view
+(status, counts, last sync, progress, Sync now) at the bottom."""
 
 from __future__ import annotations
 
@@ -17,16 +19,21 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QInputDialog,
     QLabel,
     QLineEdit,
     QListView,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSplitter,
+    QStackedWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -34,16 +41,29 @@ from PySide6.QtWidgets import (
 
 from desktop import __version__, domain
 from desktop.store.db import AlreadyRunning, InstanceLock, StoreError, open_database
-from desktop.store.outbox import State
-from desktop.store.services import Store
+from desktop.store.outbox import State, record_key
+from desktop.store.services import NotFound, Store
 from desktop.sync.config import load_settings
+from desktop.ui.dialogs import PopulateDialog, SnippetPicker, VersionsDialog
+from desktop.ui.editor import TemplateEditor
+from desktop.ui.panels import ConflictsPanel, FailedPanel
+from desktop.ui.sync import SyncController, SyncStatus
+from desktop.ui.tasks import Tasks
 
 PAGE_SIZE = 200
 ModelIndex = QModelIndex | QPersistentModelIndex
+ALL_CATEGORIES = "All categories"
+BADGES = {
+    State.PENDING: ("●", QColor(120, 120, 120), "waiting to sync"),
+    State.IN_FLIGHT: ("●", QColor(30, 110, 200), "syncing"),
+    State.FAILED: ("▲", QColor(200, 40, 40), "failed to sync"),
+    State.CONFLICT: ("◆", QColor(210, 120, 0), "in conflict"),
+}
 
 
 class StoreSignals(QObject):
-    """Qt face of the store's change notifications (delivered on the GUI thread)."""
+    """Qt face of the store's change notifications (queued onto the GUI thread, whichever
+    thread the change was committed on)."""
 
     changed = Signal(list)
 
@@ -53,15 +73,19 @@ class StoreSignals(QObject):
 
 
 class TemplateListModel(QAbstractListModel):
-    """Templates, newest first, fetched a page at a time; or the results of a search."""
+    """Templates, newest first, fetched a page at a time; or the results of a search.
+    Each row carries its sync badge (waiting, failed, conflict; nothing when synced)."""
 
     IdRole = Qt.ItemDataRole.UserRole + 1
+    BadgeRole = Qt.ItemDataRole.UserRole + 2
 
     def __init__(self, store: Store) -> None:
         super().__init__()
         self._store = store
         self._query = ""
+        self._category: str | None = None
         self._items: list[domain.TemplateSummary] = []
+        self._badges: dict[str, State] = {}
         self._exhausted = False
         self.reload()
 
@@ -69,15 +93,25 @@ class TemplateListModel(QAbstractListModel):
         self._query = query.strip()
         self.reload()
 
+    def set_category(self, category: str | None) -> None:
+        self._category = category
+        self.reload()
+
     def reload(self) -> None:
         self.beginResetModel()
+        self._badges = self._store.queue_states()
         if self._query:
-            self._items = self._store.search_templates(self._query)
+            self._items = self._store.search_templates(self._query, category=self._category)
             self._exhausted = True
         else:
-            self._items = self._store.list_templates(limit=PAGE_SIZE)
+            self._items = self._store.list_templates(category=self._category, limit=PAGE_SIZE)
             self._exhausted = len(self._items) < PAGE_SIZE
         self.endResetModel()
+
+    def refresh_badges(self) -> None:
+        self._badges = self._store.queue_states()
+        if self._items:
+            self.dataChanged.emit(self.index(0), self.index(len(self._items) - 1))
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._items)
@@ -86,7 +120,9 @@ class TemplateListModel(QAbstractListModel):
         return not parent.isValid() and not self._exhausted
 
     def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:  # noqa: B008
-        more = self._store.list_templates(limit=PAGE_SIZE, offset=len(self._items))
+        more = self._store.list_templates(
+            category=self._category, limit=PAGE_SIZE, offset=len(self._items)
+        )
         self._exhausted = len(more) < PAGE_SIZE
         if more:
             start = len(self._items)
@@ -94,111 +130,316 @@ class TemplateListModel(QAbstractListModel):
             self._items.extend(more)
             self.endInsertRows()
 
+    def badge(self, row: int) -> State | None:
+        return self._badges.get(record_key("template", self._items[row].templateId))
+
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._items):
             return None
         template = self._items[index.row()]
+        badge = self.badge(index.row())
         if role == Qt.ItemDataRole.DisplayRole:
-            return template.title
+            mark = f"{BADGES[badge][0]} " if badge else ""
+            return f"{mark}{template.title}"
+        if role == Qt.ItemDataRole.ForegroundRole and badge in (State.FAILED, State.CONFLICT):
+            return BADGES[badge][1]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return template.description or template.category or None
+            status = BADGES[badge][2] if badge else "synced (or never synced: no target)"
+            return f"{template.description or template.category or template.title}\n{status}"
         if role == self.IdRole:
             return template.templateId
+        if role == self.BadgeRole:
+            return badge
         return None
 
     def template_at(self, row: int) -> domain.TemplateSummary:
         return self._items[row]
 
+    def row_of(self, template_id: str) -> int:
+        return next((i for i, t in enumerate(self._items) if t.templateId == template_id), -1)
+
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store) -> None:
+    SECTIONS = ("Templates", "Conflicts", "Failed")
+
+    def __init__(self, store: Store, start_sync: bool = True) -> None:
         super().__init__()
         self.store = store
         self.setWindowTitle(f"Gravy Desktop {__version__} - {store.database.path.name}")
         self.signals = StoreSignals(store)
+        self.tasks = Tasks(self)
+        self.sync = SyncController(store, self.tasks, parent=self)
 
+        # Sidebar and sections.
+        self.sidebar = QListWidget()
+        self.sidebar.setMaximumWidth(220)
+        self.sidebar.setSpacing(3)
+        for name in self.SECTIONS:
+            self.sidebar.addItem(QListWidgetItem(name))
+        self.stack = QStackedWidget()
+
+        # Templates: search, category filter, list, editor.
         self.search = QLineEdit(placeholderText="Search templates (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
+        self.category = QComboBox()
+        self.category.addItem(ALL_CATEGORIES, None)
         self.model = TemplateListModel(store)
         self.list = QListView()
         self.list.setModel(self.model)
         self.list.setUniformItemSizes(True)
-        self.preview = QTextBrowser()
-        self.preview.setOpenExternalLinks(False)
-
-        left = QWidget()
-        layout = QVBoxLayout(left)
-        layout.setContentsMargins(6, 6, 0, 6)
-        layout.addWidget(self.search)
-        layout.addWidget(self.list)
+        self.new_button = QPushButton("New template")
+        self.editor = TemplateEditor(store)
+        self.preview = QTextBrowser()  # the selected template, read-only (e.g. for copying)
+        self.preview.hide()
+        column = QWidget()
+        left = QVBoxLayout(column)
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(self.search)
+        left.addWidget(self.category)
+        left.addWidget(self.list, 1)
+        left.addWidget(self.new_button)
         self.splitter = QSplitter()
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.preview)
+        self.splitter.addWidget(column)
+        self.splitter.addWidget(self.editor)
         self.splitter.setStretchFactor(1, 3)
-        self.setCentralWidget(self.splitter)
+        self.stack.addWidget(self.splitter)
+        self.conflicts = ConflictsPanel(store)
+        self.failed = FailedPanel(store)
+        self.stack.addWidget(self.conflicts)
+        self.stack.addWidget(self.failed)
 
+        body = QSplitter()
+        body.addWidget(self.sidebar)
+        body.addWidget(self.stack)
+        body.setStretchFactor(1, 5)
+        self.body = body
+        self.setCentralWidget(body)
+
+        # Sync, always in view.
         self.sync_status = QLabel()
-        self.statusBar().addPermanentWidget(self.sync_status)
+        self.sync_button = QPushButton("Sync now")
+        self.statusBar().addPermanentWidget(self.sync_status, 1)
+        self.statusBar().addPermanentWidget(self.sync_button)
+        self._undo_button = QPushButton("Undo")
+        self._undo_button.hide()
+        self.statusBar().addWidget(self._undo_button)
+        self._undo_delete: domain.Template | None = None
 
-        new_action = QAction(
-            "&New template", self, shortcut=QKeySequence(QKeySequence.StandardKey.New)
-        )
-        new_action.triggered.connect(self.new_template)
-        find_action = QAction("&Find", self, shortcut=QKeySequence(QKeySequence.StandardKey.Find))
-        find_action.triggered.connect(self.search.setFocus)
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(new_action)
-        file_menu.addAction(find_action)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-
-        # Search as the user types, without running a query per keystroke.
+        self._build_menus()
         self._search_timer = QTimer(self, singleShot=True, interval=120)
         self._search_timer.timeout.connect(lambda: self.model.set_query(self.search.text()))
         self.search.textChanged.connect(self._search_timer.start)
+        self.category.currentIndexChanged.connect(
+            lambda _i: self.model.set_category(self.category.currentData())
+        )
         self.list.selectionModel().currentChanged.connect(self._show_current)
-        self.model.modelReset.connect(self.preview.clear)
+        self.model.modelReset.connect(self._keep_selection)
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.new_button.clicked.connect(self.new_template)
+        self.sync_button.clicked.connect(lambda: self.sync.sync_now())
         self.signals.changed.connect(self._on_store_changed)
-        self.refresh_status()
+        self.sync.status_changed.connect(self._show_sync_status)
+        self.editor.saved.connect(lambda _id: self.sync.local_change())
+        self.editor.populate_requested.connect(self.populate)
+        self.editor.snippet_requested.connect(self.insert_snippet)
+        self.editor.history_requested.connect(self.history)
+        self.conflicts.changed.connect(self._after_queue_change)
+        self.failed.changed.connect(self._after_queue_change)
+        self._undo_button.clicked.connect(self.undo_delete)
+        self.sidebar.setCurrentRow(0)
+        self._reload_categories()
         self._restore_geometry()
+        self.sync.refresh()
+        if start_sync:
+            self.sync.start()
+
+    # -- menus ----------------------------------------------------------------------------
+
+    def _action(self, menu: Any, text: str, handler: Any, shortcut: Any = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(handler)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "&New template", self.new_template, QKeySequence.StandardKey.New)
+        self._action(file_menu, "&Duplicate", self.duplicate_current, "Ctrl+D")
+        self._action(file_menu, "De&lete", self.delete_current, "Ctrl+Delete")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit = self.menuBar().addMenu("&Edit")
+        self._action(edit, "&Find", self._focus_search, QKeySequence.StandardKey.Find)
+        self._action(edit, "&Undo", self.editor.body.undo, QKeySequence.StandardKey.Undo)
+        self._action(edit, "&Redo", self.editor.body.redo, QKeySequence.StandardKey.Redo)
+        sync_menu = self.menuBar().addMenu("&Sync")
+        self._action(sync_menu, "Sync &now", lambda: self.sync.sync_now(), "F5")
+        self._action(sync_menu, "&Full sync", lambda: self.sync.sync_now(full=True), "Shift+F5")
+        pause = self._action(sync_menu, "&Pause sync", lambda: None)
+        pause.setCheckable(True)
+        pause.toggled.connect(self.sync.set_paused)
+        view = self.menuBar().addMenu("&View")
+        for row, name in enumerate(self.SECTIONS):
+            self._action(
+                view, name, lambda _=False, r=row: self.sidebar.setCurrentRow(r), f"Ctrl+{row + 4}"
+            )
+
+    def _focus_search(self) -> None:
+        self.sidebar.setCurrentRow(0)
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # -- templates ------------------------------------------------------------------------
+
+    def current_id(self) -> str | None:
+        return self.editor.template_id
 
     def _show_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
-            self.preview.clear()
+            self.editor.load(None)
             return
-        summary = self.model.template_at(current.row())
-        self.preview.setHtml(self.store.get_template(summary.templateId).content)
+        template_id = self.model.template_at(current.row()).templateId
+        if template_id != self.editor.template_id:
+            self.editor.load(template_id)
+        self.preview.setHtml(self.editor.current_fields()["content"])
 
-    def _on_store_changed(self, _changed: list[tuple[str, str]]) -> None:
-        self.model.set_query(self.search.text())
-        self.refresh_status()
-
-    def refresh_status(self) -> None:
-        counts = self.store.queue_counts()
-        waiting = sum(counts.values())
-        settings = load_settings(self.store)
-        if settings.configured:
-            target = settings.endpoint_url or settings.region
-            text = f"Sync target {target} as {settings.user_id}"
+    def _keep_selection(self) -> None:
+        """After the list reloads, select the template being edited again (if listed)."""
+        current = self.editor.template_id
+        row = self.model.row_of(current) if current else -1
+        if row >= 0:
+            self.list.selectionModel().blockSignals(True)
+            self.list.setCurrentIndex(self.model.index(row))
+            self.list.selectionModel().blockSignals(False)
+        elif current is not None and not self.search.text():
+            self.editor.load(None)
+            self.preview.clear()
         else:
-            text = "No sync target configured"
-        if waiting:
-            text += f": {waiting} change{'s' if waiting != 1 else ''} waiting to sync"
-        if counts[State.FAILED]:
-            text += f", {counts[State.FAILED]} failed"
-        if counts[State.CONFLICT]:
-            text += f", {counts[State.CONFLICT]} in conflict"
-        self.sync_status.setText(text)
+            self.preview.clear()
+
+    def select(self, template_id: str) -> None:
+        row = self.model.row_of(template_id)
+        if row < 0:
+            self.search.clear()
+            self.model.set_query("")
+            row = self.model.row_of(template_id)
+        if row >= 0:
+            self.list.setCurrentIndex(self.model.index(row))
 
     def new_template(self) -> None:
         title, ok = QInputDialog.getText(self, "New template", "Title:")
         if not ok:
             return
         try:
-            self.store.create_template(title)
+            template = self.store.create_template(title)
         except domain.InvalidInput as error:
             QMessageBox.warning(self, "Cannot create the template", "\n".join(error.problems))
+            return
+        self.sidebar.setCurrentRow(0)
+        self.select(template.templateId)
+        self.editor.body.setFocus()
+
+    def duplicate_current(self) -> None:
+        if self.current_id() is None:
+            return
+        self.editor.save()
+        copy = self.store.duplicate_template(self.current_id() or "")
+        self.select(copy.templateId)
+
+    def delete_current(self) -> None:
+        template_id = self.current_id()
+        if template_id is None:
+            return
+        self.editor.save()
+        deleted = self.store.delete_template(template_id)
+        self._undo_delete = deleted
+        self.editor.load(None)
+        self.statusBar().showMessage(f"Deleted \u201c{deleted.title}\u201d", 10_000)
+        self._undo_button.show()
+        QTimer.singleShot(10_000, self._undo_button.hide)
+
+    def undo_delete(self) -> None:
+        """Bring the deleted template back, with its id (queued as an update if its
+        deletion has not left this computer yet)."""
+        deleted = self._undo_delete
+        if deleted is None:
+            return
+        self._undo_delete = None
+        self._undo_button.hide()
+        fields = deleted.model_dump(exclude={"latestVersion"})
+        restored = self.store.create_template(**fields)
+        self.statusBar().showMessage(f"Restored \u201c{restored.title}\u201d", 5_000)
+        self.select(restored.templateId)
+
+    def populate(self, template_id: str) -> None:
+        PopulateDialog(self.store, template_id, self).exec()
+
+    def history(self, template_id: str) -> None:
+        if VersionsDialog(self.store, template_id, self).exec():
+            self.editor.external_change()
+
+    def insert_snippet(self) -> None:
+        picker = SnippetPicker(self.store, self)
+        if picker.exec() and picker.chosen_html():
+            self.editor.insert_html(picker.chosen_html() or "")
+
+    # -- changes and sync -----------------------------------------------------------------
+
+    def _on_store_changed(self, changed: list[tuple[str, str]]) -> None:
+        if any(entity == "template" for entity, _ in changed):
+            if self.editor.template_id and ("template", self.editor.template_id) in changed:
+                self.editor.external_change()
+            self.model.set_query(self.search.text())
+            self._reload_categories()
+        else:
+            self.model.refresh_badges()
+        self.sync.refresh()
+        self._refresh_panels()
+
+    def _after_queue_change(self) -> None:
+        self.sync.refresh()
+        self.model.refresh_badges()
+        self._refresh_panels()
+        self.sync.local_change()
+
+    def _refresh_panels(self) -> None:
+        if self.stack.currentWidget() is not self.conflicts:
+            self.conflicts.reload()
+        if self.stack.currentWidget() is not self.failed:
+            self.failed.reload()
+
+    def _reload_categories(self) -> None:
+        current = self.category.currentData()
+        self.category.blockSignals(True)
+        self.category.clear()
+        self.category.addItem(ALL_CATEGORIES, None)
+        for name in self.store.categories():
+            self.category.addItem(name, name)
+        index = self.category.findData(current)
+        self.category.setCurrentIndex(max(0, index))
+        self.category.blockSignals(False)
+
+    def _show_sync_status(self, status: SyncStatus) -> None:
+        settings = load_settings(self.store)
+        text = status.text
+        if status.mode not in ("not configured",):
+            text = f"{settings.endpoint_url or settings.region} as {settings.user_id} · {text}"
+        if status.message and status.mode in ("offline", "paused", "trouble"):
+            self.sync_status.setToolTip(status.message)
+        else:
+            self.sync_status.setToolTip("")
+        self.sync_status.setText(text)
+        self.sync_button.setEnabled(status.mode not in ("not configured", "syncing"))
+        for row, name, count in ((1, "Conflicts", status.conflicts), (2, "Failed", status.failed)):
+            item = self.sidebar.item(row)
+            item.setText(f"{name} ({count})" if count else name)
+
+    def refresh_status(self) -> None:
+        self.sync.refresh()
+
+    # -- window state ---------------------------------------------------------------------
 
     def _restore_geometry(self) -> None:
         settings = QSettings()
@@ -206,15 +447,21 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1100, 700)
-        splitter = settings.value("main/splitter")
-        if isinstance(splitter, QByteArray):
-            self.splitter.restoreState(splitter)
+            self.resize(1200, 760)
+            self.body.setSizes([160, 1040])
+            self.splitter.setSizes([330, 710])
+        for name, splitter in (("splitter", self.splitter), ("body", self.body)):
+            state = settings.value(f"main/{name}")
+            if isinstance(state, QByteArray):
+                splitter.restoreState(state)
 
     def closeEvent(self, event: Any) -> None:
+        self.editor.save()
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/splitter", self.splitter.saveState())
+        settings.setValue("main/body", self.body.saveState())
+        self.sync.shutdown()
         super().closeEvent(event)
 
 
@@ -258,3 +505,6 @@ def run_gui(path: Path) -> int:
         code = app.exec()
         store.database.close()
     return code
+
+
+__all__ = ["PAGE_SIZE", "MainWindow", "NotFound", "TemplateListModel", "open_for_window"]

@@ -1,4 +1,5 @@
-"""The first window: lists templates through a Qt model, searches, says the queue waits."""
+"""The main window, driven through its real widgets: the list, search, the editor with
+autosave, populate, snippets, delete with undo, and sync status."""
 
 from __future__ import annotations
 
@@ -6,19 +7,27 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDialog, QInputDialog
 from pytestqt.qtbot import QtBot
 
 from desktop.store.db import AlreadyRunning
 from desktop.store.services import Store
+from desktop.ui.dialogs import PopulateDialog, SnippetPicker
 from desktop.ui.main import PAGE_SIZE, MainWindow, open_for_window
 
 SCREENSHOTS = Path(os.environ.get("GRAVY_SCREENSHOTS", Path(__file__).parents[2] / "screenshots"))
 
 
+def shoot(widget: object, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    assert widget.grab().save(str(SCREENSHOTS / f"{name}.png"))  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def window(qtbot: QtBot, store: Store) -> MainWindow:
-    window = MainWindow(store)
+    window = MainWindow(store, start_sync=False)
     qtbot.addWidget(window)
     window.show()
     return window
@@ -29,27 +38,129 @@ def titles(window: MainWindow) -> list[str]:
     return [model.template_at(row).title for row in range(model.rowCount())]
 
 
+def open_template(window: MainWindow, title: str) -> None:
+    row = titles(window).index(title)
+    window.list.setCurrentIndex(window.model.index(row))
+
+
 def test_first_run_says_changes_wait_for_a_sync_target(window: MainWindow, store: Store) -> None:
-    assert window.sync_status.text() == "No sync target configured"
+    assert window.sync_status.text().startswith("No sync target: changes wait on this computer")
     store.create_template("First", content="<p>Hello <b>world</b></p>")
     assert titles(window) == ["First"]
-    assert window.sync_status.text() == ("No sync target configured: 2 changes waiting to sync")
+    assert "2 queued" in window.sync_status.text()  # the template and its first version
+    assert not window.sync_button.isEnabled()
 
 
-def test_search_filters_the_list_and_selection_shows_the_template(
+def test_search_and_category_filter_the_list_and_selection_opens_the_editor(
     qtbot: QtBot, window: MainWindow, store: Store
 ) -> None:
-    store.create_template("Invoice reminder", content="<p>Please pay [[amount]]</p>")
-    store.create_template("Welcome aboard", content="<p>Hi [[name]]</p>")
+    store.create_template(
+        "Invoice reminder", content="<p>Please pay [[amount]]</p>", category="money"
+    )
+    store.create_template("Welcome aboard", content="<p>Hi [[name]]</p>", category="hr")
     qtbot.keyClicks(window.search, "invo")
     qtbot.waitUntil(lambda: titles(window) == ["Invoice reminder"])
-    window.list.setCurrentIndex(window.model.index(0))
-    assert "Please pay [[amount]]" in window.preview.toPlainText()
+    open_template(window, "Invoice reminder")
+    assert "Please pay [[amount]]" in window.editor.body.toPlainText()
+    assert window.editor.title.text() == "Invoice reminder"
     window.search.clear()
     qtbot.waitUntil(lambda: len(titles(window)) == 2)
-    assert window.preview.toPlainText() == "", "no stale preview once the selection is gone"
-    SCREENSHOTS.mkdir(exist_ok=True)
-    assert window.grab().save(str(SCREENSHOTS / "main_window.png"))
+    window.category.setCurrentIndex(window.category.findData("hr"))
+    assert titles(window) == ["Welcome aboard"]
+    window.category.setCurrentIndex(0)
+    assert len(titles(window)) == 2
+    shoot(window, "main_window")
+
+
+def test_typing_formatting_and_a_variable_are_saved_as_clean_html(
+    qtbot: QtBot, window: MainWindow, store: Store
+) -> None:
+    template = store.create_template("Letter")
+    open_template(window, "Letter")
+    body = window.editor.body
+    body.setFocus()
+    qtbot.keyClicks(body, "Dear ")
+    window.editor.insert_variable("name")
+    qtbot.keyClick(body, Qt.Key.Key_Return)
+    window.editor.actions_by_name["bold"].trigger()
+    qtbot.keyClicks(body, "Welcome")
+    with qtbot.waitSignal(window.editor.saved, timeout=3000):
+        pass  # autosave after the writer pauses
+    saved = store.get_template(template.templateId)
+    assert saved.content == "<p>Dear [[name]]</p><p><strong>Welcome</strong></p>"
+    shoot(window, "editor")
+    assert len(store.versions(template.templateId)) == 1  # the first content it had
+    window.editor.title.setText("Letter to a new starter")
+    window.editor.title.textEdited.emit("Letter to a new starter")
+    window.close()  # closing saves what the timer has not yet saved
+    assert store.get_template(template.templateId).title == "Letter to a new starter"
+
+
+def test_invalid_input_is_reported_in_the_editor_and_nothing_is_saved(
+    qtbot: QtBot, window: MainWindow, store: Store
+) -> None:
+    template = store.create_template("Keep me")
+    open_template(window, "Keep me")
+    window.editor.title.setText("")
+    window.editor.title.textEdited.emit("")
+    assert not window.editor.save()
+    assert window.editor.problem.isVisible() and "title" in window.editor.problem.text().lower()
+    assert store.get_template(template.templateId).title == "Keep me"
+
+
+def test_populate_from_a_preset_copies_html_and_text_and_counts_a_use(
+    qtbot: QtBot, window: MainWindow, store: Store
+) -> None:
+    template = store.create_template(
+        "Offer", content="<p>Dear [[name]], welcome to [[company]].</p>"
+    )
+    store.create_preset("Acme", values={"company": "Acme & Co"})
+    dialog = PopulateDialog(store, template.templateId, window)
+    qtbot.addWidget(dialog)
+    dialog.preset.setCurrentIndex(dialog.preset.findText("Acme"))
+    qtbot.keyClicks(dialog.inputs["name"], "Ann")
+    qtbot.waitUntil(lambda: "Ann" in dialog.preview.toPlainText())
+    assert "Acme & Co" in dialog.preview.toPlainText()
+    shoot(dialog, "populate_dialog")
+    qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+    mime = QGuiApplication.clipboard().mimeData()
+    assert mime.text().strip() == "Dear Ann, welcome to Acme & Co."
+    assert "Acme &amp; Co" in mime.html() and "<p>" in mime.html()
+    assert store.get_template(template.templateId).usageCount == 1
+
+
+def test_insert_snippet_from_the_searchable_picker(
+    qtbot: QtBot, window: MainWindow, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.create_snippet("Sign-off", content="<p>Best regards</p>")
+    store.create_snippet("Disclaimer", content="<p>Not legal advice</p>")
+    template = store.create_template("Mail", content="<p>Hello</p>")
+    open_template(window, "Mail")
+
+    def choose(picker: SnippetPicker) -> int:
+        qtbot.keyClicks(picker.search, "sign")
+        assert picker.list.count() == 1
+        return QDialog.DialogCode.Accepted.value
+
+    monkeypatch.setattr(SnippetPicker, "exec", choose)
+    cursor = window.editor.body.textCursor()
+    cursor.movePosition(cursor.MoveOperation.End)
+    window.editor.body.setTextCursor(cursor)
+    window.insert_snippet()
+    window.editor.save()
+    assert "Best regards" in store.get_template(template.templateId).content
+
+
+def test_delete_can_be_undone(qtbot: QtBot, window: MainWindow, store: Store) -> None:
+    template = store.create_template("Precious", content="<p>Words</p>", tags=["a"])
+    open_template(window, "Precious")
+    window.delete_current()
+    assert titles(window) == []
+    assert window._undo_button.isVisible()
+    window.undo_delete()
+    restored = store.get_template(template.templateId)
+    assert (restored.title, restored.content, restored.tags) == ("Precious", "<p>Words</p>", ["a"])
+    assert titles(window) == ["Precious"]
 
 
 def test_new_template_from_the_menu(
@@ -59,12 +170,13 @@ def test_new_template_from_the_menu(
     window.new_template()
     assert [t.title for t in store.list_templates()] == ["Typed title"]
     assert titles(window) == ["Typed title"]
+    assert window.editor.template_id == store.list_templates()[0].templateId
 
 
 def test_large_lists_are_fetched_a_page_at_a_time(qtbot: QtBot, store: Store) -> None:
     for i in range(PAGE_SIZE + 50):
         store.create_template(f"Template {i:04d}")
-    window = MainWindow(store)
+    window = MainWindow(store, start_sync=False)
     qtbot.addWidget(window)
     assert window.model.rowCount() == PAGE_SIZE
     assert window.model.canFetchMore()
@@ -93,6 +205,8 @@ def test_status_names_the_sync_target_and_counts_failures(window: MainWindow, st
         (entry,) = outbox.claim(session, 10)
         outbox.fail(session, entry.id, "ValidationException", "bad")
     window.refresh_status()
-    assert window.sync_status.text() == (
-        "Sync target http://localhost:8000 as ann: 1 change waiting to sync, 1 failed"
-    )
+    text = window.sync_status.text()
+    assert text.startswith("http://localhost:8000 as ann")
+    assert "1 failed" in text and "never synced" in text
+    assert window.sidebar.item(2).text() == "Failed (1)"
+    assert window.model.badge(0) is not None

@@ -1,0 +1,113 @@
+"""Rich text for templates: clean HTML out of a QTextDocument (the web apps render the
+content, so it must not carry Qt's style sheets), and ``[[variable]]`` highlighting."""
+
+from __future__ import annotations
+
+import difflib
+import html
+
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextDocument,
+    QTextListFormat,
+)
+
+from desktop.variables import Delimiters, variable_pattern
+
+_ORDERED = {
+    QTextListFormat.Style.ListDecimal,
+    QTextListFormat.Style.ListLowerAlpha,
+    QTextListFormat.Style.ListUpperAlpha,
+    QTextListFormat.Style.ListLowerRoman,
+    QTextListFormat.Style.ListUpperRoman,
+}
+
+
+def _inline(fragment_text: str, fmt: QTextCharFormat) -> str:
+    text = html.escape(fragment_text, quote=False).replace("\u2028", "<br>")
+    if fmt.fontWeight() >= QFont.Weight.Bold.value:
+        text = f"<strong>{text}</strong>"
+    if fmt.fontItalic():
+        text = f"<em>{text}</em>"
+    if fmt.fontUnderline() and not fmt.isAnchor():
+        text = f"<u>{text}</u>"
+    if fmt.isAnchor() and fmt.anchorHref():
+        text = f'<a href="{html.escape(fmt.anchorHref())}">{text}</a>'
+    return text
+
+
+def document_html(document: QTextDocument) -> str:
+    """The document as plain semantic HTML: paragraphs, h1-h3, lists, strong, em, u, a."""
+    if document.isEmpty():
+        return ""
+    out: list[str] = []
+    open_list: str | None = None
+    block = document.begin()
+    while block.isValid():
+        text_list = block.textList()
+        wanted = None
+        if text_list is not None:
+            wanted = "ol" if text_list.format().style() in _ORDERED else "ul"
+        if wanted != open_list:
+            if open_list:
+                out.append(f"</{open_list}>")
+            if wanted:
+                out.append(f"<{wanted}>")
+            open_list = wanted
+        inner = []
+        iterator = block.begin()
+        while not iterator.atEnd():
+            fragment = iterator.fragment()
+            if fragment.isValid():
+                inner.append(_inline(fragment.text(), fragment.charFormat()))
+            iterator += 1
+        level = block.blockFormat().headingLevel()
+        tag = "li" if wanted else f"h{level}" if 1 <= level <= 6 else "p"
+        out.append(f"<{tag}>{''.join(inner)}</{tag}>")
+        block = block.next()
+    if open_list:
+        out.append(f"</{open_list}>")
+    return "".join(out)
+
+
+def normalized_html(content: str) -> str:
+    """``content`` as the editor would write it back (for comparing and merging)."""
+    document = QTextDocument()
+    document.setHtml(content)
+    return document_html(document)
+
+
+class VariableHighlighter(QSyntaxHighlighter):
+    """Marks every placeholder (``[[name]]`` by default) in the editor."""
+
+    def __init__(self, document: QTextDocument, delimiters: Delimiters | None = None) -> None:
+        super().__init__(document)
+        self.pattern = variable_pattern(delimiters or Delimiters())
+        self.style = QTextCharFormat()
+        self.style.setBackground(QColor(255, 214, 102, 110))
+        self.style.setForeground(QColor(150, 80, 0))
+        self.style.setFontWeight(QFont.Weight.DemiBold)
+
+    def highlightBlock(self, text: str) -> None:
+        for match in self.pattern.finditer(text):
+            self.setFormat(match.start(), match.end() - match.start(), self.style)
+
+
+def word_diff(before: str, after: str) -> str:
+    """Plain text ``after`` as HTML, compared word by word with ``before``: words only in
+    ``before`` struck through in red, words only in ``after`` marked in green."""
+    a, b = before.split(" "), after.split(" ")
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b).get_opcodes():
+        gone, added = html.escape(" ".join(a[i1:i2])), html.escape(" ".join(b[j1:j2]))
+        if op == "equal":
+            out.append(added)
+            continue
+        if gone:
+            out.append(f'<span style="color:#b02a37;text-decoration:line-through">{gone}</span>')
+        if added:
+            out.append(f'<span style="background:#d1f2d9">{added}</span>')
+    return " ".join(out).replace("\n", "<br>")

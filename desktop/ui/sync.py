@@ -1,0 +1,216 @@
+"""Sync for the window: cycles run off the GUI thread, after local changes (debounced), on
+the settings' interval, sooner while offline (so the window notices connectivity coming
+back within seconds), and on demand. The window only ever sees plain status data."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, replace
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop.store.outbox import State
+from desktop.store.services import Store
+from desktop.sync.config import SyncSettings, load_settings, make_client
+from desktop.sync.engine import CycleReport, SyncEngine, last_success
+from desktop.sync.errors import classify
+from desktop.sync.push import EngineState
+from desktop.ui.tasks import Tasks
+
+log = logging.getLogger(__name__)
+
+OFFLINE_RETRY_MS = 15_000
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status area shows."""
+
+    mode: str  # "not configured", "online", "offline", "paused", "syncing", "trouble"
+    queued: int = 0
+    failed: int = 0
+    conflicts: int = 0
+    last_success: str | None = None
+    message: str = ""
+    sent_this_cycle: int = 0
+
+    @property
+    def text(self) -> str:
+        if self.mode == "not configured":
+            head = "No sync target: changes wait on this computer"
+        elif self.mode == "syncing":
+            head = f"Syncing... {self.sent_this_cycle} sent"
+        elif self.mode == "paused":
+            head = "Sync paused"
+        else:
+            head = self.mode.capitalize()
+        parts = [head, f"{self.queued} queued"]
+        if self.failed:
+            parts.append(f"{self.failed} failed")
+        if self.conflicts:
+            parts.append(f"{self.conflicts} in conflict")
+        parts.append(
+            f"last sync {_short(self.last_success)}" if self.last_success else "never synced"
+        )
+        return " · ".join(parts)
+
+
+def _short(stamp: str) -> str:
+    return stamp.replace("T", " ")[:16] + " UTC"
+
+
+_MODES = {
+    EngineState.IDLE: "online",
+    EngineState.OFFLINE: "offline",
+    EngineState.CREDENTIALS: "paused",
+    EngineState.SETUP: "trouble",
+    EngineState.BUSY: "online",
+    EngineState.RETRYING: "trouble",
+    EngineState.ERROR: "trouble",
+}
+
+
+class SyncController(QObject):
+    status_changed = Signal(object)  # SyncStatus
+    cycle_finished = Signal(object)  # CycleReport
+    _progress = Signal(int)  # sent so far, from the sync thread
+
+    def __init__(
+        self, store: Store, tasks: Tasks, debounce_ms: int = 2_000, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.tasks = tasks
+        self._engine: SyncEngine | None = None
+        self._engine_settings: SyncSettings | None = None
+        self._running = False
+        self._again = False
+        self._closing = False
+        self._paused = False
+        self._lock = threading.Lock()
+        self.status = SyncStatus("not configured")
+
+        self._debounce = QTimer(self, singleShot=True, interval=debounce_ms)
+        self._debounce.timeout.connect(self.sync_now)
+        self._interval = QTimer(self)
+        self._interval.timeout.connect(self.sync_now)
+        self._progress.connect(self._on_progress)
+        self.refresh()
+
+    # -- triggers -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin syncing on the settings' interval (and once now)."""
+        settings = load_settings(self.store)
+        self._interval.start(settings.sync_interval_s * 1000)
+        self.sync_now()
+
+    def local_change(self) -> None:
+        """A local edit was saved: sync soon, once the writer pauses."""
+        if not self._closing:
+            self._debounce.start()
+
+    def set_paused(self, paused: bool) -> None:
+        self._paused = paused
+        if not paused:
+            self.sync_now()
+        self.refresh()
+
+    def sync_now(self, full: bool | None = None) -> None:
+        if self._closing or self._paused:
+            return
+        if self._running:
+            self._again = True
+            return
+        settings = load_settings(self.store)
+        if not settings.configured:
+            self.refresh()
+            return
+        self._running = True
+        self._emit(replace(self._counts(), mode="syncing", sent_this_cycle=0))
+        self.tasks.run(lambda: self._cycle(settings, full), self._finished, self._crashed)
+
+    # -- the cycle, on a worker thread ----------------------------------------------------
+
+    def _cycle(self, settings: SyncSettings, full: bool | None) -> CycleReport:
+        with self._lock:
+            if self._engine is None or self._engine_settings != settings:
+                if self._engine is not None:
+                    self._engine.close()
+                self._engine = SyncEngine(
+                    self.store,
+                    make_client(settings),
+                    settings,
+                    progress=lambda report: self._progress.emit(report.sent),
+                )
+                self._engine_settings = settings
+            return self._engine.run_once(full)
+
+    def _on_progress(self, sent: int) -> None:
+        if self._running:
+            self._emit(replace(self.status, mode="syncing", sent_this_cycle=sent))
+
+    def _finished(self, report: CycleReport) -> None:
+        self._running = False
+        mode = _MODES.get(report.state, "trouble")
+        self._emit(replace(self._counts(), mode=mode, message=report.message))
+        self.cycle_finished.emit(report)
+        if report.state == EngineState.OFFLINE and not self._closing:
+            QTimer.singleShot(OFFLINE_RETRY_MS, self.sync_now)
+        if self._again:
+            self._again = False
+            self.sync_now()
+
+    def _crashed(self, error: BaseException) -> None:
+        self._running = False
+        try:
+            problem = classify(error)
+            mode = "paused" if problem.kind == "credentials" else "trouble"
+            message = f"{problem.code}: {problem.message}"
+        except BaseException:  # a bug, not an environment fault: say so plainly
+            log.exception("sync failed", exc_info=error)
+            mode, message = "trouble", f"sync failed: {error}"
+        self._emit(replace(self._counts(), mode=mode, message=message))
+
+    # -- status ---------------------------------------------------------------------------
+
+    def _counts(self) -> SyncStatus:
+        counts = self.store.queue_counts()
+        settings = load_settings(self.store)
+        mode = self.status.mode if settings.configured else "not configured"
+        if settings.configured and mode == "not configured":
+            mode = "online"
+        if self._paused:
+            mode = "paused"
+        return replace(
+            self.status,
+            mode=mode,
+            queued=counts[State.PENDING] + counts[State.IN_FLIGHT],
+            failed=counts[State.FAILED],
+            conflicts=counts[State.CONFLICT],
+            last_success=last_success(self.store),
+        )
+
+    def refresh(self) -> None:
+        """Re-read the queue counts (after a local change, a retry or a discard)."""
+        if self._running:
+            self._emit(replace(self._counts(), mode="syncing"))
+        else:
+            self._emit(self._counts())
+
+    def _emit(self, status: SyncStatus) -> None:
+        self.status = status
+        self.status_changed.emit(status)
+
+    def shutdown(self, wait_ms: int = 3_000) -> bool:
+        """Stop the timers and wait briefly for a cycle in flight (a cycle cut short by the
+        process ending is safe: its entries are resent, see push.py). True if idle."""
+        self._closing = True
+        self._debounce.stop()
+        self._interval.stop()
+        finished = self.tasks.wait(wait_ms)
+        with self._lock:
+            if finished and self._engine is not None:
+                self._engine.close()
+        return finished
