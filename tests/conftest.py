@@ -72,6 +72,17 @@ class MemoryKeyring(KeyringBackend):
         self.secrets.pop((service, username), None)
 
 
+@pytest.fixture
+def isolated_qsettings(tmp_path: Path, qapp: Any) -> None:
+    """Window settings in a temporary folder, never the user's real ones."""
+    from PySide6.QtCore import QCoreApplication, QSettings
+
+    QCoreApplication.setOrganizationName("GravyDesktopTests")
+    QCoreApplication.setApplicationName("Gravy Desktop Tests")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+
+
 @pytest.fixture(autouse=True)
 def memory_keyring() -> Iterator[MemoryKeyring]:
     previous = keyring.get_keyring()

@@ -6,7 +6,8 @@ Faults, chosen at a rate (seeded) or for the next N requests of an operation:
 - ``reset``: the connection is reset before the request reaches DynamoDB;
 - ``lost_ack``: the request is forwarded (and applied), then the connection is reset, so
   the client never hears the answer;
-- ``delay``: the answer comes late (``delay_s``).
+- ``delay``: the answer comes late (``delay_s``);
+- ``denied`` (scripted only): HTTP 400 ``AccessDeniedException``, a permanent refusal.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ ANSWERS = {
         400,
         "ProvisionedThroughputExceededException",
         "The level of configured provisioned throughput for the table was exceeded.",
+    ),
+    # Only when asked for (not in MODES): a permanent refusal, e.g. an IAM policy too narrow.
+    "denied": (
+        400,
+        "AccessDeniedException",
+        "User is not authorized to perform: dynamodb:TransactWriteItems",
     ),
 }
 MODES = ("500", "503", "throttle", "throughput", "reset", "lost_ack", "delay")

@@ -75,8 +75,11 @@ class PullReport:
     full_tables: list[str] = field(default_factory=list)
     missing_indexes: list[str] = field(default_factory=list)
     stop: Classified | None = None
+    changed: list[tuple[str, str]] = field(default_factory=list)  # (entity, id) changed here
 
-    def count(self, outcome: Outcome) -> None:
+    def count(self, outcome: Outcome, entity: str, record_id: str) -> None:
+        if outcome in (Outcome.APPLIED, Outcome.MERGED, Outcome.CONFLICT):
+            self.changed.append((entity, record_id))
         match outcome:
             case Outcome.APPLIED:
                 self.applied += 1
@@ -136,8 +139,8 @@ class Puller:
                 self._pull_table(spec, full, report)
         except _Stop as stop:
             report.stop = stop.problem
-        if report.applied or report.merged or report.conflicts:
-            self.store.notify_queue_changed()
+        if report.changed:
+            self.store.notify_changed(report.changed)
         return report
 
     def _pull_table(self, spec: TableSpec, full: bool | None, report: PullReport) -> None:
@@ -193,9 +196,10 @@ class Puller:
         for start in range(0, len(gone), 500):
             with self.store.database.write() as session:
                 for entity, record_id in gone[start : start + 500]:
-                    report.count(
-                        self.reconciler.reconcile(session, entity, record_id, ServerCopy(None))
+                    outcome = self.reconciler.reconcile(
+                        session, entity, record_id, ServerCopy(None)
                     )
+                    report.count(outcome, entity, record_id)
         with self.store.database.write() as session:
             syncstate.put_setting(session, CHECKPOINT + name, started)
             syncstate.put_setting(session, FULL_AT + name, started)
@@ -319,7 +323,7 @@ class Puller:
                 if outcome == Outcome.SKIPPED and entity in PARENTS:
                     orphans.append((entity, record_id, copy))
                     continue
-                report.count(outcome)
+                report.count(outcome, entity, record_id)
         if orphans:
             self._adopt(orphans, report)
         return keys
@@ -337,10 +341,11 @@ class Puller:
             for (parent_entity, parent_id), item in parents.items():
                 if item is not None:
                     _, copy = self._copy(parent_entity, item)
-                    self.reconciler.reconcile(session, parent_entity, parent_id, copy)
+                    outcome = self.reconciler.reconcile(session, parent_entity, parent_id, copy)
+                    report.count(outcome, parent_entity, parent_id)
             for entity, record_id, copy in orphans:
                 outcome = self.reconciler.reconcile(session, entity, record_id, copy)
                 if outcome == Outcome.SKIPPED:
                     # e.g. a version another device made while this one deleted its template
                     log.debug("skipped %s %s: no parent here or on the server", entity, record_id)
-                report.count(outcome)
+                report.count(outcome, entity, record_id)

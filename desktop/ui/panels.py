@@ -72,7 +72,7 @@ class FailedModel(QAbstractTableModel):
         payload = entry.payload or {}
         name = payload.get("title") or payload.get("name") or entry.record_id
         return (
-            f"{entry.entity}: {name}",
+            f"{entry.entity.capitalize()} \u201c{name}\u201d",
             entry.op,
             f"{entry.last_error_code}: {entry.last_error_message}",
             entry.attempts,
@@ -92,14 +92,17 @@ class FailedPanel(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.retry_button = QPushButton("Retry")
         self.retry_all_button = QPushButton("Retry all")
         self.discard_button = QPushButton("Discard...")
         self.empty = QLabel("Nothing failed. Every change is synced or on its way.")
         buttons = QHBoxLayout()
-        buttons.addWidget(self.empty, 1)
+        buttons.addWidget(self.empty)
+        buttons.addStretch(1)
         for button in (self.retry_button, self.retry_all_button, self.discard_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
@@ -251,7 +254,8 @@ class ConflictsPanel(QWidget):
                 view.clear()
             return
         conflict = self.conflicts[row]
-        self.message.setText(f"{conflict.message} (since {conflict.since[:19].replace('T', ' ')})")
+        message = conflict.message[:1].upper() + conflict.message[1:]
+        self.message.setText(f"{message} (since {conflict.since[:19].replace('T', ' ')})")
         self.merge_button.setEnabled(
             conflict.mine is not None
             and conflict.theirs is not None
@@ -266,7 +270,7 @@ class ConflictsPanel(QWidget):
             for field in conflict.fields if conflict.fields != ["(deleted)"] else ["title"]:
                 text = _value_text(state.get(field))
                 shown = (
-                    html.escape(text)
+                    html.escape(text).replace("\n", "<br>")
                     if name == "base"
                     else word_diff(_value_text(base.get(field)), text)
                 )

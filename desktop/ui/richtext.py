@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import html
+import re
 
 from PySide6.QtGui import (
     QColor,
@@ -96,18 +97,29 @@ class VariableHighlighter(QSyntaxHighlighter):
             self.setFormat(match.start(), match.end() - match.start(), self.style)
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"\n|[^\s]+", text)
+
+
+def _joined(words: list[str]) -> str:
+    return " ".join(html.escape(w) if w != "\n" else "<br>" for w in words).replace(
+        " <br> ", "<br>"
+    )
+
+
 def word_diff(before: str, after: str) -> str:
     """Plain text ``after`` as HTML, compared word by word with ``before``: words only in
-    ``before`` struck through in red, words only in ``after`` marked in green."""
-    a, b = before.split(" "), after.split(" ")
+    ``before`` struck through in red, words only in ``after`` marked in green. Line breaks
+    are kept (and never count as changes on their own)."""
+    a, b = _words(before), _words(after)
     out = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b).get_opcodes():
-        gone, added = html.escape(" ".join(a[i1:i2])), html.escape(" ".join(b[j1:j2]))
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        gone, added = _joined(a[i1:i2]), _joined(b[j1:j2])
         if op == "equal":
             out.append(added)
             continue
-        if gone:
+        if gone.replace("<br>", ""):
             out.append(f'<span style="color:#b02a37;text-decoration:line-through">{gone}</span>')
         if added:
             out.append(f'<span style="background:#d1f2d9">{added}</span>')
-    return " ".join(out).replace("\n", "<br>")
+    return " ".join(out).replace(" <br>", "<br>").replace("<br> ", "<br>")

@@ -1,0 +1,116 @@
+"""The window syncing against DynamoDB Local: offline edits go out when the target is
+reachable, a conflict shows in the Conflicts panel and resolving it updates the server,
+a failed change shows its reason and Retry sends it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop.store.services import Store
+from desktop.sync.config import load_settings, save_settings
+from desktop.ui.main import MainWindow
+from tests.dynamodb_local import DynamoDBLocal, free_port
+from tests.fault_proxy import FaultProxy
+from tests.sync.conftest import USER, DeviceFactory, Server, settings_for
+from tests.ui.test_main_window import open_template, shoot, titles
+
+pytestmark = [pytest.mark.dynamodb, pytest.mark.usefixtures("isolated_qsettings")]
+
+
+def window_for(qtbot: QtBot, store: Store) -> MainWindow:
+    window = MainWindow(store, start_sync=False)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def sync_and_wait(qtbot: QtBot, window: MainWindow, full: bool | None = None) -> Any:
+    with qtbot.waitSignal(window.sync.cycle_finished, timeout=30_000) as finished:
+        window.sync.sync_now(full)
+    return finished.args[0]
+
+
+def test_edits_made_offline_go_out_when_the_server_is_reachable(
+    qtbot: QtBot, store: Store, dynamodb_local: DynamoDBLocal, prefix: str, server: Server
+) -> None:
+    save_settings(store, settings_for(f"http://127.0.0.1:{free_port()}", prefix))  # offline
+    window = window_for(qtbot, store)
+    template = store.create_template("Written on a train")
+    open_template(window, "Written on a train")
+    qtbot.keyClicks(window.editor.body, "Every word")
+    window.editor.save()
+    report = sync_and_wait(qtbot, window)
+    assert report.state == "offline"
+    assert window.sync_status.text().split(" · ")[1] == "Offline"
+    assert "2 queued" in window.sync_status.text()  # the template (edit coalesced), a version
+    assert server.get("GravyTemplates", userId=USER, templateId=template.templateId) is None
+
+    save_settings(
+        store, load_settings(store).model_copy(update={"endpoint_url": dynamodb_local.endpoint_url})
+    )
+    report = sync_and_wait(qtbot, window)
+    assert report.ok
+    item = server.get("GravyTemplates", userId=USER, templateId=template.templateId)
+    assert item is not None and item["content"] == "<p>Every word</p>"
+    assert "Online · 0 queued" in window.sync_status.text()
+    assert window.model.badge(0) is None, "synced: no badge"
+
+
+def test_a_conflict_shows_in_the_panel_and_keeping_mine_updates_the_server(
+    qtbot: QtBot, device_for: DeviceFactory, server: Server
+) -> None:
+    ann, bob = device_for("ann"), device_for("bob")
+    base = "<p>Dear [[name]],</p><p>Thanks for your order.</p>"
+    template = bob.store.create_template("Order", content=base)
+    bob.sync()
+    window = window_for(qtbot, ann.store)
+    sync_and_wait(qtbot, window)
+    assert titles(window) == ["Order"]
+    bob.store.update_template(template.templateId, content=base.replace("Thanks", "Many thanks"))
+    bob.sync()
+    open_template(window, "Order")
+    ann.store.update_template(template.templateId, content=base.replace("Thanks", "Thank you"))
+
+    sync_and_wait(qtbot, window)
+    assert window.sidebar.item(1).text() == "Conflicts (1)"
+    window.sidebar.setCurrentRow(1)
+    panel = window.conflicts
+    assert panel.list.count() == 1
+    assert "Thank you" in panel.views["mine"].toPlainText()
+    assert "Many thanks" in panel.views["theirs"].toPlainText()
+    assert "Thanks for your order" in panel.views["base"].toPlainText()
+    shoot(window, "conflicts_panel")
+
+    panel.keep_mine.click()
+    assert panel.list.count() == 0
+    sync_and_wait(qtbot, window)
+    item = server.get("GravyTemplates", userId=USER, templateId=template.templateId)
+    assert item is not None and "Thank you for your order" in item["content"]
+    assert window.sidebar.item(1).text() == "Conflicts"
+
+
+def test_a_failed_change_shows_its_reason_and_retry_sends_it(
+    qtbot: QtBot, store: Store, proxy: FaultProxy, prefix: str, server: Server
+) -> None:
+    save_settings(store, settings_for(proxy.endpoint_url, prefix))
+    window = window_for(qtbot, store)
+    template = store.create_template("Refused at first")
+    proxy.fail_next("denied", count=20, operation="TransactWriteItems")  # a narrow IAM policy
+    sync_and_wait(qtbot, window)
+    assert window.sidebar.item(2).text() == "Failed (1)"
+    window.sidebar.setCurrentRow(2)
+    panel = window.failed
+    assert panel.model.rowCount() == 1
+    reason = panel.model.index(0, 2).data()
+    assert reason.startswith("AccessDeniedException: User is not authorized")
+    shoot(window, "failed_panel")
+
+    proxy.scripted.clear()  # the policy is fixed
+    panel.retry_all_button.click()
+    sync_and_wait(qtbot, window)
+    assert panel.model.rowCount() == 0
+    assert server.get("GravyTemplates", userId=USER, templateId=template.templateId) is not None
+    assert window.sidebar.item(2).text() == "Failed"
