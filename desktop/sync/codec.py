@@ -19,9 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
-
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from desktop.sync import tables
 from desktop.sync.tables import TableSpec
@@ -30,8 +29,15 @@ VERSION = "version"
 LAST_OP = "lastOpId"
 USAGE_OP_PREFIX = "usageOp_"
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
+
+@cache
+def _boto3_types() -> tuple[Any, Any]:
+    """boto3's (de)serializer, for the rare types the fast paths leave to it (loaded on
+    first use: importing boto3 costs a third of a second)."""
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeSerializer(), TypeDeserializer()
+
 
 Item = dict[str, Any]
 
@@ -56,7 +62,7 @@ def to_attribute(value: Any) -> dict[str, Any]:
         return {"L": [to_attribute(v) for v in value]}
     if isinstance(value, dict):
         return {"M": {str(k): to_attribute(v) for k, v in value.items()}}
-    return dict(_serializer.serialize(value))
+    return dict(_boto3_types()[0].serialize(value))
 
 
 def deserialize(item: dict[str, Any]) -> Item:
@@ -80,7 +86,7 @@ def from_attribute(value: dict[str, Any]) -> Any:
         return [from_attribute(v) for v in data]
     if kind == "M":
         return {k: from_attribute(v) for k, v in data.items()}
-    return _plain(_deserializer.deserialize(value))  # type: ignore[arg-type]
+    return _plain(_boto3_types()[1].deserialize(value))
 
 
 def _number(text: str) -> int | float:

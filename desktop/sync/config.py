@@ -12,10 +12,6 @@ import uuid
 from typing import Any
 from urllib.parse import urlparse
 
-import boto3
-import keyring
-from botocore.config import Config
-from keyring.errors import KeyringError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from desktop.store import syncstate
@@ -95,7 +91,13 @@ NO_KEYRING = (
 )
 
 
+# boto3 and keyring load on first use: the window starts without them (bench/startup.py).
+
+
 def save_secret(access_key_id: str, secret_access_key: str) -> None:
+    import keyring
+    from keyring.errors import KeyringError
+
     try:
         keyring.set_password(KEYRING_SERVICE, access_key_id, secret_access_key)
     except KeyringError as error:
@@ -104,6 +106,9 @@ def save_secret(access_key_id: str, secret_access_key: str) -> None:
 
 def load_secret(access_key_id: str) -> str | None:
     """The secret for ``access_key_id``; MissingCredentials when there is no keyring."""
+    import keyring
+    from keyring.errors import KeyringError
+
     try:
         secret: str | None = keyring.get_password(KEYRING_SERVICE, access_key_id)
     except KeyringError as error:
@@ -111,7 +116,9 @@ def load_secret(access_key_id: str) -> str | None:
     return secret
 
 
-def client_config() -> Config:
+def client_config() -> Any:
+    from botocore.config import Config
+
     # One attempt per call: the engine owns retries (backoff persisted per entry), so
     # botocore's own retries would only multiply waits and hide errors from it.
     return Config(
@@ -125,6 +132,8 @@ def client_config() -> Config:
 
 def make_client(settings: SyncSettings) -> Any:
     """A DynamoDB client for ``settings``; raises MissingCredentials when none can be had."""
+    import boto3
+
     if not settings.user_id:
         raise MissingCredentials("no user id is configured")
     session = (

@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from desktop.store.db import alembic_config, current_revision, open_database
+from desktop.store.db import SCHEMA_HEAD, alembic_config, current_revision, open_database
 from desktop.store.models import Base, include_object
 
 
@@ -19,6 +19,11 @@ def test_upgrade_head_on_an_empty_file_creates_the_schema(db_path: Path) -> None
         names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     assert set(Base.metadata.tables) | {"templates_fts", "snippets_fts", "alembic_version"} <= names
     database.close()
+
+
+def test_the_schema_head_the_app_checks_first_is_the_newest_migration() -> None:
+    # A database at SCHEMA_HEAD opens without Alembic: it must name the real head.
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_HEAD
 
 
 def test_models_and_migrations_do_not_drift(db_path: Path) -> None:
