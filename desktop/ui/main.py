@@ -47,6 +47,7 @@ from desktop.sync.config import load_settings
 from desktop.ui.dialogs import PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
 from desktop.ui.panels import ConflictsPanel, FailedPanel
+from desktop.ui.settings import SettingsDialog
 from desktop.ui.sync import SyncController, SyncStatus
 from desktop.ui.tasks import Tasks
 
@@ -217,6 +218,8 @@ class MainWindow(QMainWindow):
 
         # Sync, always in view.
         self.sync_status = QLabel()
+        self.sync_status.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.sync_status.linkActivated.connect(lambda _link: self.open_settings())
         self.sync_button = QPushButton("Sync now")
         self.statusBar().addPermanentWidget(self.sync_status, 1)
         self.statusBar().addPermanentWidget(self.sync_button)
@@ -268,6 +271,10 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&New template", self.new_template, QKeySequence.StandardKey.New)
         self._action(file_menu, "&Duplicate", self.duplicate_current, "Ctrl+D")
         self._action(file_menu, "De&lete", self.delete_current, "Ctrl+Delete")
+        file_menu.addSeparator()
+        self._action(
+            file_menu, "Sync &settings...", self.open_settings, QKeySequence.StandardKey.Preferences
+        )
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = self.menuBar().addMenu("&Edit")
@@ -376,6 +383,10 @@ class MainWindow(QMainWindow):
     def populate(self, template_id: str) -> None:
         PopulateDialog(self.store, template_id, self).exec()
 
+    def open_settings(self) -> None:
+        if SettingsDialog(self.store, self.tasks, self).exec():
+            self.sync.start()  # the new target and interval, and a sync now
+
     def history(self, template_id: str) -> None:
         if VersionsDialog(self.store, template_id, self).exec():
             self.editor.external_change()
@@ -424,7 +435,9 @@ class MainWindow(QMainWindow):
     def _show_sync_status(self, status: SyncStatus) -> None:
         settings = load_settings(self.store)
         text = status.text
-        if status.mode not in ("not configured",):
+        if status.mode == "not configured":
+            text += ' · <a href="settings">Set up sync...</a>'
+        else:
             text = f"{settings.endpoint_url or settings.region} as {settings.user_id} · {text}"
         if status.message and status.mode in ("offline", "paused", "trouble"):
             self.sync_status.setToolTip(status.message)

@@ -12,6 +12,8 @@ from pytestqt.qtbot import QtBot
 from desktop.store.services import Store
 from desktop.sync.config import load_settings, save_settings
 from desktop.ui.main import MainWindow
+from desktop.ui.settings import SettingsDialog
+from desktop.ui.tasks import Tasks
 from tests.dynamodb_local import DynamoDBLocal, free_port
 from tests.fault_proxy import FaultProxy
 from tests.sync.conftest import USER, DeviceFactory, Server, settings_for
@@ -114,3 +116,64 @@ def test_a_failed_change_shows_its_reason_and_retry_sends_it(
     assert panel.model.rowCount() == 0
     assert server.get("GravyTemplates", userId=USER, templateId=template.templateId) is not None
     assert window.sidebar.item(2).text() == "Failed"
+
+
+def test_settings_keep_the_secret_in_the_keyring_and_create_the_tables(
+    qtbot: QtBot,
+    store: Store,
+    dynamodb_local: DynamoDBLocal,
+    dynamodb: Any,
+    memory_keyring: Any,
+    db_path: Any,
+) -> None:
+    window = window_for(qtbot, store)
+    assert "Set up sync" in window.sync_status.text()
+    dialog = SettingsDialog(store, window.tasks, window)
+    qtbot.addWidget(dialog)
+    prefix = "settings-test-"
+    dialog.user_id.setText("ann")
+    dialog.endpoint.setText(dynamodb_local.endpoint_url)
+    dialog.prefix.setText(prefix)
+    dialog.use_keys.setChecked(True)
+    dialog.access_key_id.setText("AKIALOCALTEST")
+    dialog.secret.setText("very-secret-value")
+
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.outcome.text().startswith("Connected"), timeout=20_000)
+    assert "Missing tables" in dialog.outcome.text()
+    dialog.create_button.click()
+    qtbot.waitUntil(lambda: dialog.outcome.text().startswith("Tables ready"), timeout=60_000)
+    names = dynamodb.list_tables()["TableNames"]
+    assert f"{prefix}GravyTemplates" in names and f"{prefix}PageManager" in names
+    assert dialog.secret.text() == "", "the secret is not kept in the dialog"
+    shoot(dialog, "settings_dialog")
+
+    dialog.save()
+    saved = load_settings(store)
+    assert (saved.user_id, saved.access_key_id, saved.table_prefix) == (
+        "ann",
+        "AKIALOCALTEST",
+        prefix,
+    )
+    assert memory_keyring.secrets[("gravy-desktop", "AKIALOCALTEST")] == "very-secret-value"
+    for path in db_path.parent.iterdir():
+        if path.is_file():
+            assert b"very-secret-value" not in path.read_bytes(), path
+    template = store.create_template("Synced with keys from the keyring")
+    report = sync_and_wait(qtbot, window)
+    assert report.ok, report.message
+    item = dynamodb.get_item(
+        TableName=f"{prefix}GravyTemplates",
+        Key={"userId": {"S": "ann"}, "templateId": {"S": template.templateId}},
+    )
+    assert "Item" in item
+
+
+def test_invalid_settings_are_explained_and_not_saved(qtbot: QtBot, store: Store) -> None:
+    dialog = SettingsDialog(store, Tasks())
+    qtbot.addWidget(dialog)
+    dialog.user_id.setText("ann")
+    dialog.endpoint.setText("localhost:8000")  # no scheme
+    dialog.save()
+    assert dialog.outcome.text().startswith("Not saved: endpoint_url")
+    assert load_settings(store).endpoint_url is None
