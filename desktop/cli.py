@@ -20,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from desktop.domain import InvalidInput
+from desktop.store import transfer
 from desktop.store.models import OutboxEntry
 from desktop.store.outbox import QueueError, State
 from desktop.store.services import NotFound, Store
@@ -96,6 +97,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     target.add_argument("--all-failed", action="store_true")
     q_discard = q_commands.add_parser("discard", help="drop a queued change for good")
     q_discard.add_argument("id", type=int)
+
+    importer = commands.add_parser(
+        "import", help="import a GravyJS export, a Page Manager export or a backup (JSON)"
+    )
+    importer.add_argument("file")
+    importer.add_argument("--dry-run", action="store_true", help="only report what would happen")
+    exporter = commands.add_parser("export", help="write everything to a JSON backup")
+    exporter.add_argument("file", help="the backup file ('-': standard output)")
 
     config = commands.add_parser("config", help="show or change the sync settings")
     c_commands = config.add_subparsers(dest="action", required=True)
@@ -265,6 +274,55 @@ def _queue(args: argparse.Namespace, store: Store) -> int:
             store.retry_entry(args.id)
         return EXIT_OK
     store.discard_entry(args.id)
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace, store: Store) -> int:
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInput([f"cannot read {args.file}: {error}"]) from None
+    plan = transfer.read_import(text)
+    imported, skipped = ([], []) if args.dry_run else store.import_records(plan.records)
+    would = plan.counts() if args.dry_run else {}
+    counts: dict[str, int] = dict(would)
+    for entity, _ in imported:
+        counts[entity] = counts.get(entity, 0) + 1
+    rejected = [(r.kind, r.name, r.reason) for r in plan.rejected] + [
+        (entity, getattr(record, "title", None) or getattr(record, "name", "?"), reason)
+        for entity, record, reason in skipped
+    ]
+    verb = "would import" if args.dry_run else "imported"
+    lines = [
+        f"{plan.source}: {verb} "
+        + (", ".join(f"{n} {entity}s" for entity, n in counts.items()) or "nothing")
+    ]
+    lines += [f"  not imported: {kind} {name!r}: {reason}" for kind, name, reason in rejected]
+    _print(
+        args,
+        {
+            "source": plan.source,
+            "dry_run": args.dry_run,
+            "imported": counts,
+            "rejected": [{"kind": k, "name": n, "reason": r} for k, n, r in rejected],
+        },
+        lines,
+    )
+    return EXIT_FAILED if rejected else EXIT_OK
+
+
+def _export(args: argparse.Namespace, store: Store) -> int:
+    document = transfer.backup_document(store.export_sections())
+    text = json.dumps(document, indent=1, ensure_ascii=False)
+    if args.file == "-":
+        print(text)
+        return EXIT_OK
+    target = Path(args.file)
+    partial = target.with_name(target.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(target)  # never a half-written backup under the real name
+    counts = {name: len(document[name]) for name in transfer.SECTIONS}
+    print(f"wrote {target}: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
     return EXIT_OK
 
 
@@ -490,6 +548,8 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Store], int]] = {
     "tables": _tables,
     "sync": _sync,
     "conflicts": _conflicts,
+    "import": _import,
+    "export": _export,
 }
 
 

@@ -20,12 +20,14 @@ from desktop.domain import InvalidInput, now_iso, validated
 from desktop.store import outbox, rows, search
 from desktop.store.db import Database
 from desktop.store.models import (
+    ROW_TYPES,
     NodeRow,
     PageRow,
     PresetRow,
     RecordRow,
     SnippetRow,
     TemplateRow,
+    UsageEventRow,
     VersionRow,
 )
 from desktop.store.outbox import Change, Op, State, record_key
@@ -484,6 +486,55 @@ class Store:
                 self._put(session, "node", node, Op.UPDATE, record_key("page", node.pageId))
             result.append(node)
         return result
+
+    # -- import and export ---------------------------------------------------------------
+
+    def export_sections(self) -> dict[str, list[domain.Record]]:
+        """Every record, by backup section (see :mod:`desktop.store.transfer`)."""
+        with self.database.read() as session:
+            sections: dict[str, list[domain.Record]] = {}
+            for section, row_type in (
+                ("templates", TemplateRow),
+                ("versions", VersionRow),
+                ("snippets", SnippetRow),
+                ("presets", PresetRow),
+                ("pages", PageRow),
+                ("nodes", NodeRow),
+                ("usageEvents", UsageEventRow),
+            ):
+                rows_found = session.scalars(select(row_type).order_by(row_type.created_at))
+                sections[section] = [row.to_domain() for row in rows_found]
+        return sections
+
+    def import_records(
+        self, records: list[tuple[str, domain.Record]]
+    ) -> tuple[list[tuple[str, domain.Record]], list[tuple[str, domain.Record, str]]]:
+        """Add new records (each queued for sync) in one transaction; a record whose id is
+        here already, or whose parent is neither here nor imported, is skipped with the
+        reason. Returns (imported, skipped)."""
+        imported: list[tuple[str, domain.Record]] = []
+        skipped: list[tuple[str, domain.Record, str]] = []
+        parents = {"version": ("template", "templateId"), "node": ("page", "pageId")}
+        with self.database.write() as session:
+            for entity, record in records:
+                record_id = str(getattr(record, ROW_TYPES[entity].id_field))
+                if rows.load(session, entity, record_id) is not None:
+                    skipped.append((entity, record, "already here (the local copy is kept)"))
+                    continue
+                parent_key = None
+                if entity in parents:
+                    parent_entity, field = parents[entity]
+                    parent_id = str(getattr(record, field))
+                    if rows.load(session, parent_entity, parent_id) is None:
+                        skipped.append((entity, record, f"its {parent_entity} is missing"))
+                        continue
+                    parent_key = record_key(parent_entity, parent_id)
+                self._put(session, entity, record, Op.CREATE, parent_key)
+                imported.append((entity, record))
+        self._notify(
+            [(entity, str(getattr(r, ROW_TYPES[entity].id_field))) for entity, r in imported]
+        )
+        return imported, skipped
 
     # -- the queue, as the UI and CLI see it ---------------------------------------------
 
