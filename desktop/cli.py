@@ -312,17 +312,12 @@ def _import(args: argparse.Namespace, store: Store) -> int:
 
 
 def _export(args: argparse.Namespace, store: Store) -> int:
-    document = transfer.backup_document(store.export_sections())
-    text = json.dumps(document, indent=1, ensure_ascii=False)
     if args.file == "-":
-        print(text)
+        document = transfer.backup_document(store.export_sections())
+        print(json.dumps(document, indent=1, ensure_ascii=False))
         return EXIT_OK
-    target = Path(args.file)
-    partial = target.with_name(target.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(target)  # never a half-written backup under the real name
-    counts = {name: len(document[name]) for name in transfer.SECTIONS}
-    print(f"wrote {target}: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+    counts = transfer.write_backup(Path(args.file), store.export_sections())
+    print(f"wrote {args.file}: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
     return EXIT_OK
 
 

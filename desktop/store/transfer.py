@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from desktop import domain
@@ -211,3 +212,13 @@ def backup_document(sections: dict[str, list[domain.Record]]) -> dict[str, Any]:
     for section in SECTIONS:
         document[section] = [record.model_dump() for record in sections.get(section, [])]
     return document
+
+
+def write_backup(path: Path, sections: dict[str, list[domain.Record]]) -> dict[str, int]:
+    """Write a backup to ``path`` (whole or not at all: a crash mid-write leaves only a
+    ``.partial`` file beside it); returns how many records each section holds."""
+    document = backup_document(sections)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
+    partial.replace(path)
+    return {name: len(document[name]) for name in SECTIONS}

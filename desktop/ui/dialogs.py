@@ -3,6 +3,8 @@ a template's version history."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QMimeData, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import domain
+from desktop.store import transfer
 from desktop.store.services import Store
 from desktop.ui.richtext import word_diff
 from desktop.variables import extract_variables, html_to_text, populate
@@ -209,3 +212,45 @@ class VersionsDialog(QDialog):
         restored = self.store.restore_version(self.template_id, self.versions[row].versionId)
         self.accept()
         return restored
+
+
+class ImportDialog(QDialog):
+    """What a file would import and what it rejects (and why), before anything is written;
+    Import writes all of it in one transaction and shows what happened."""
+
+    def __init__(self, store: Store, plan: transfer.ImportPlan, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.plan = plan
+        self.setWindowTitle("Import")
+        counts = plan.counts()
+        summary = ", ".join(f"{n} {entity}s" for entity, n in counts.items()) or "nothing"
+        self.summary = QLabel(f"<b>{html.escape(plan.source)}</b>: {summary} to import.")
+        self.summary.setWordWrap(True)
+        self.details = QListWidget()
+        for rejected in plan.rejected:
+            self.details.addItem(
+                f"Not imported: {rejected.kind} “{rejected.name}”: {rejected.reason}"
+            )
+        self.import_button = QPushButton("Import")
+        self.import_button.setEnabled(bool(plan.records))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.details, 1)
+        layout.addWidget(buttons)
+        self.import_button.clicked.connect(self.run_import)
+        buttons.rejected.connect(self.reject)
+        self.resize(640, 360)
+
+    def run_import(self) -> None:
+        imported, skipped = self.store.import_records(self.plan.records)
+        self.summary.setText(
+            f"Imported {len(imported)} records from {html.escape(self.plan.source)}."
+            + (f" {len(skipped)} skipped (see below)." if skipped else "")
+        )
+        for entity, record, reason in skipped:
+            name = getattr(record, "title", None) or getattr(record, "name", "?")
+            self.details.addItem(f"Skipped: {entity} “{name}”: {reason}")
+        self.import_button.setEnabled(False)

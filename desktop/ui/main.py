@@ -23,6 +23,7 @@ from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
+    QFileDialog,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -40,11 +41,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__, domain
+from desktop.store import transfer
 from desktop.store.db import AlreadyRunning, InstanceLock, StoreError, open_database
 from desktop.store.outbox import State, record_key
 from desktop.store.services import NotFound, Store
 from desktop.sync.config import load_settings
-from desktop.ui.dialogs import PopulateDialog, SnippetPicker, VersionsDialog
+from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
 from desktop.ui.panels import ConflictsPanel, FailedPanel
 from desktop.ui.settings import SettingsDialog
@@ -272,6 +274,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Duplicate", self.duplicate_current, "Ctrl+D")
         self._action(file_menu, "De&lete", self.delete_current, "Ctrl+Delete")
         file_menu.addSeparator()
+        self._action(file_menu, "&Import...", self.import_file, "Ctrl+Shift+I")
+        self._action(file_menu, "&Export backup...", self.export_backup, "Ctrl+Shift+E")
+        file_menu.addSeparator()
         self._action(
             file_menu, "Sync &settings...", self.open_settings, QKeySequence.StandardKey.Preferences
         )
@@ -382,6 +387,39 @@ class MainWindow(QMainWindow):
 
     def populate(self, template_id: str) -> None:
         PopulateDialog(self.store, template_id, self).exec()
+
+    def import_file(self, path: str | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Import", "", "JSON exports and backups (*.json);;All files (*)"
+            )
+        if not path:
+            return
+        try:
+            plan = transfer.read_import(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            QMessageBox.warning(self, "Cannot read the file", str(error))
+            return
+        except domain.InvalidInput as error:
+            QMessageBox.warning(self, "Cannot import this file", "\n".join(error.problems))
+            return
+        ImportDialog(self.store, plan, self).exec()
+
+    def export_backup(self, path: str | None = None) -> Path | None:
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export backup", "gravy-backup.json", "JSON (*.json)"
+            )
+        if not path:
+            return None
+        target = Path(path)
+        try:
+            transfer.write_backup(target, self.store.export_sections())
+        except OSError as error:
+            QMessageBox.warning(self, "Cannot write the backup", f"{target}: {error.strerror}")
+            return None
+        self.statusBar().showMessage(f"Backup written to {target}", 8_000)
+        return target
 
     def open_settings(self) -> None:
         if SettingsDialog(self.store, self.tasks, self).exec():

@@ -3,6 +3,7 @@ autosave, populate, snippets, delete with undo, and sync status."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.store.db import AlreadyRunning
 from desktop.store.services import Store
-from desktop.ui.dialogs import PopulateDialog, SnippetPicker
+from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker
 from desktop.ui.main import PAGE_SIZE, MainWindow, open_for_window
 
 SCREENSHOTS = Path(os.environ.get("GRAVY_SCREENSHOTS", Path(__file__).parents[2] / "screenshots"))
@@ -210,3 +211,31 @@ def test_status_names_the_sync_target_and_counts_failures(window: MainWindow, st
     assert "1 failed" in text and "never synced" in text
     assert window.sidebar.item(2).text() == "Failed (1)"
     assert window.model.badge(0) is not None
+
+
+def test_import_with_preview_and_export_a_backup_from_the_window(
+    qtbot: QtBot, window: MainWindow, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.store.test_transfer import PAGES
+
+    source = tmp_path / "pages.json"
+    source.write_text(json.dumps(PAGES), encoding="utf-8")
+    shown: list[ImportDialog] = []
+
+    def preview(dialog: ImportDialog) -> int:
+        shown.append(dialog)
+        assert "2 nodes" in dialog.summary.text() and "1 pages" in dialog.summary.text()
+        assert dialog.details.count() == 2  # the rejected page and its node, with reasons
+        shoot(dialog, "import_dialog")
+        dialog.import_button.click()
+        return 1
+
+    monkeypatch.setattr(ImportDialog, "exec", preview)
+    window.import_file(str(source))
+    assert shown and "Imported 3 records" in shown[0].summary.text()
+    assert [n.title for n in store.nodes("page-1")] == ["Opening", "Close"]
+
+    target = window.export_backup(str(tmp_path / "backup.json"))
+    assert target is not None
+    document = json.loads(target.read_text(encoding="utf-8"))
+    assert [p["id"] for p in document["pages"]] == ["page-1"] and len(document["nodes"]) == 2
