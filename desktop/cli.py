@@ -293,10 +293,8 @@ def _import(args: argparse.Namespace, store: Store) -> int:
         for entity, record, reason in skipped
     ]
     verb = "would import" if args.dry_run else "imported"
-    lines = [
-        f"{plan.source}: {verb} "
-        + (", ".join(f"{n} {entity}s" for entity, n in counts.items()) or "nothing")
-    ]
+    done = ", ".join(transfer.plural(n, entity) for entity, n in counts.items())
+    lines = [f"{plan.source}: {verb} {done or 'nothing'}"]
     lines += [f"  not imported: {kind} {name!r}: {reason}" for kind, name, reason in rejected]
     _print(
         args,

@@ -64,11 +64,20 @@ class ImportPlan:
     records: list[tuple[str, domain.Record]] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
 
+    def summary(self) -> str:
+        """e.g. "3 templates, 1 page, 2 nodes" (or "nothing")."""
+        return ", ".join(plural(n, entity) for entity, n in self.counts().items()) or "nothing"
+
     def counts(self) -> dict[str, int]:
         found: dict[str, int] = {}
         for entity, _ in self.records:
             found[entity] = found.get(entity, 0) + 1
         return found
+
+
+def plural(count: int, noun: str) -> str:
+    noun = noun.replace("_", " ")
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _json_value(value: Any) -> Any:
@@ -150,8 +159,11 @@ def _pages(pages: Any) -> ImportPlan:
         page = _record(plan, "page", domain.Page, fields)
         if not isinstance(page, domain.Page):
             if nodes:
+                title = str(raw.get("title") or raw.get("id") or "?")
                 plan.rejected.append(
-                    Rejected("node", f"{len(nodes)} nodes", "their page was rejected")
+                    Rejected(
+                        "node", f"{plural(len(nodes), 'node')} of {title}", "its page was rejected"
+                    )
                 )
             continue
         for position, node in enumerate(n for n in nodes if isinstance(n, dict)):

@@ -223,9 +223,7 @@ class ImportDialog(QDialog):
         self.store = store
         self.plan = plan
         self.setWindowTitle("Import")
-        counts = plan.counts()
-        summary = ", ".join(f"{n} {entity}s" for entity, n in counts.items()) or "nothing"
-        self.summary = QLabel(f"<b>{html.escape(plan.source)}</b>: {summary} to import.")
+        self.summary = QLabel(f"<b>{html.escape(plan.source)}</b>: {plan.summary()} to import.")
         self.summary.setWordWrap(True)
         self.details = QListWidget()
         for rejected in plan.rejected:
@@ -247,7 +245,8 @@ class ImportDialog(QDialog):
     def run_import(self) -> None:
         imported, skipped = self.store.import_records(self.plan.records)
         self.summary.setText(
-            f"Imported {len(imported)} records from {html.escape(self.plan.source)}."
+            f"Imported {transfer.plural(len(imported), 'record')} from "
+            f"{html.escape(self.plan.source)}."
             + (f" {len(skipped)} skipped (see below)." if skipped else "")
         )
         for entity, record, reason in skipped:

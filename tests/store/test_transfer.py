@@ -168,7 +168,7 @@ def test_import_and_export_from_the_command_line(db_path: Path, tmp_path: Path) 
     source = tmp_path / "browser.json"
     source.write_text(json.dumps(GRAVYJS), encoding="utf-8")
     dry = gravy("import", str(source), "--dry-run", db=db_path)
-    assert "would import 1 templates" in dry.stdout and dry.returncode == 1  # one rejected
+    assert "would import 1 template" in dry.stdout and dry.returncode == 1  # one rejected
     assert json.loads(gravy("--json", "templates", "list", db=db_path).stdout) == []
     done = gravy("--json", "import", str(source), db=db_path)
     report = json.loads(done.stdout)

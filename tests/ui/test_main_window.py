@@ -224,7 +224,7 @@ def test_import_with_preview_and_export_a_backup_from_the_window(
 
     def preview(dialog: ImportDialog) -> int:
         shown.append(dialog)
-        assert "2 nodes" in dialog.summary.text() and "1 pages" in dialog.summary.text()
+        assert "1 page, 2 nodes to import" in dialog.summary.text()
         assert dialog.details.count() == 2  # the rejected page and its node, with reasons
         shoot(dialog, "import_dialog")
         dialog.import_button.click()
