@@ -423,6 +423,9 @@ class Store:
         self._notify([("page", page_id)])
         return loaded.record  # type: ignore[no-any-return]
 
+    def get_node(self, node_id: str) -> domain.Node:
+        return self._get("node", node_id)  # type: ignore[no-any-return]
+
     def nodes(self, page_id: str) -> list[domain.Node]:
         return self._list(NodeRow, NodeRow.position, page_id=page_id)
 

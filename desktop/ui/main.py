@@ -49,6 +49,7 @@ from desktop.sync.config import load_settings
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
 from desktop.ui.panels import ConflictsPanel, FailedPanel
+from desktop.ui.records import page_section, preset_section, snippet_section
 from desktop.ui.settings import SettingsDialog
 from desktop.ui.sync import SyncController, SyncStatus
 from desktop.ui.tasks import Tasks
@@ -163,7 +164,8 @@ class TemplateListModel(QAbstractListModel):
 
 
 class MainWindow(QMainWindow):
-    SECTIONS = ("Templates", "Conflicts", "Failed")
+    SECTIONS = ("Templates", "Snippets", "Variable presets", "Pages", "Conflicts", "Failed")
+    CONFLICTS, FAILED = 4, 5
 
     def __init__(self, store: Store, start_sync: bool = True) -> None:
         super().__init__()
@@ -206,6 +208,12 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.editor)
         self.splitter.setStretchFactor(1, 3)
         self.stack.addWidget(self.splitter)
+        self.snippets = snippet_section(store)
+        self.presets = preset_section(store)
+        self.pages = page_section(store)
+        for section in (self.snippets, self.presets, self.pages):
+            self.stack.addWidget(section)
+            section.changed.connect(self.sync.local_change)
         self.conflicts = ConflictsPanel(store)
         self.failed = FailedPanel(store)
         self.stack.addWidget(self.conflicts)
@@ -437,7 +445,17 @@ class MainWindow(QMainWindow):
     # -- changes and sync -----------------------------------------------------------------
 
     def _on_store_changed(self, changed: list[tuple[str, str]]) -> None:
-        if any(entity == "template" for entity, _ in changed):
+        kinds = {entity for entity, _ in changed}
+        for section, entities in (
+            (self.snippets, {"snippet"}),
+            (self.presets, {"preset"}),
+            (self.pages, {"page", "node"}),
+        ):
+            if kinds & entities and section.form.record_id is not None and section.isVisible():
+                continue  # the one being edited is not reloaded under the writer's hands
+            if kinds & entities:
+                section.reload()
+        if "template" in kinds:
             if self.editor.template_id and ("template", self.editor.template_id) in changed:
                 self.editor.external_change()
             self.model.set_query(self.search.text())
@@ -483,7 +501,10 @@ class MainWindow(QMainWindow):
             self.sync_status.setToolTip("")
         self.sync_status.setText(text)
         self.sync_button.setEnabled(status.mode not in ("not configured", "syncing"))
-        for row, name, count in ((1, "Conflicts", status.conflicts), (2, "Failed", status.failed)):
+        for row, name, count in (
+            (self.CONFLICTS, "Conflicts", status.conflicts),
+            (self.FAILED, "Failed", status.failed),
+        ):
             item = self.sidebar.item(row)
             item.setText(f"{name} ({count})" if count else name)
 
@@ -508,6 +529,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: Any) -> None:
         self.editor.save()
+        for section in (self.snippets, self.presets, self.pages):
+            section.form.save()
+        self.pages.form.node_form.save()  # type: ignore[attr-defined]
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/splitter", self.splitter.saveState())

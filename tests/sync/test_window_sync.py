@@ -77,8 +77,8 @@ def test_a_conflict_shows_in_the_panel_and_keeping_mine_updates_the_server(
     ann.store.update_template(template.templateId, content=base.replace("Thanks", "Thank you"))
 
     sync_and_wait(qtbot, window)
-    assert window.sidebar.item(1).text() == "Conflicts (1)"
-    window.sidebar.setCurrentRow(1)
+    assert window.sidebar.item(window.CONFLICTS).text() == "Conflicts (1)"
+    window.sidebar.setCurrentRow(window.CONFLICTS)
     panel = window.conflicts
     assert panel.list.count() == 1
     assert "Thank you" in panel.views["mine"].toPlainText()
@@ -91,7 +91,7 @@ def test_a_conflict_shows_in_the_panel_and_keeping_mine_updates_the_server(
     sync_and_wait(qtbot, window)
     item = server.get("GravyTemplates", userId=USER, templateId=template.templateId)
     assert item is not None and "Thank you for your order" in item["content"]
-    assert window.sidebar.item(1).text() == "Conflicts"
+    assert window.sidebar.item(window.CONFLICTS).text() == "Conflicts"
 
 
 def test_a_failed_change_shows_its_reason_and_retry_sends_it(
@@ -102,8 +102,8 @@ def test_a_failed_change_shows_its_reason_and_retry_sends_it(
     template = store.create_template("Refused at first")
     proxy.fail_next("denied", count=20, operation="TransactWriteItems")  # a narrow IAM policy
     sync_and_wait(qtbot, window)
-    assert window.sidebar.item(2).text() == "Failed (1)"
-    window.sidebar.setCurrentRow(2)
+    assert window.sidebar.item(window.FAILED).text() == "Failed (1)"
+    window.sidebar.setCurrentRow(window.FAILED)
     panel = window.failed
     assert panel.model.rowCount() == 1
     reason = panel.model.index(0, 2).data()
@@ -115,7 +115,7 @@ def test_a_failed_change_shows_its_reason_and_retry_sends_it(
     sync_and_wait(qtbot, window)
     assert panel.model.rowCount() == 0
     assert server.get("GravyTemplates", userId=USER, templateId=template.templateId) is not None
-    assert window.sidebar.item(2).text() == "Failed"
+    assert window.sidebar.item(window.FAILED).text() == "Failed"
 
 
 def test_settings_keep_the_secret_in_the_keyring_and_create_the_tables(

@@ -209,7 +209,7 @@ def test_status_names_the_sync_target_and_counts_failures(window: MainWindow, st
     text = window.sync_status.text()
     assert text.startswith("http://localhost:8000 as ann")
     assert "1 failed" in text and "never synced" in text
-    assert window.sidebar.item(2).text() == "Failed (1)"
+    assert window.sidebar.item(window.FAILED).text() == "Failed (1)"
     assert window.model.badge(0) is not None
 
 
@@ -239,3 +239,51 @@ def test_import_with_preview_and_export_a_backup_from_the_window(
     assert target is not None
     document = json.loads(target.read_text(encoding="utf-8"))
     assert [p["id"] for p in document["pages"]] == ["page-1"] and len(document["nodes"]) == 2
+
+
+def test_snippets_presets_and_pages_are_edited_in_their_sections(
+    qtbot: QtBot, window: MainWindow, store: Store
+) -> None:
+    window.sidebar.setCurrentRow(1)
+    snippet = window.snippets.new_record("Sign-off")
+    form = window.snippets.form
+    qtbot.keyClicks(form.body, "Best regards, [[sender]]")
+    with qtbot.waitSignal(form.saved, timeout=3000):
+        pass
+    assert store.get_snippet(snippet.snippetId).content == "<p>Best regards, [[sender]]</p>"
+
+    window.sidebar.setCurrentRow(2)
+    preset = window.presets.new_record("Acme")
+    presets = window.presets.form
+    presets.add_row.click()
+    presets.table.item(0, 0).setText("company")
+    presets.table.item(0, 1).setText("Acme Ltd")
+    presets.save()
+    assert store.get_preset(preset.presetId).values == {"company": "Acme Ltd"}
+
+    window.sidebar.setCurrentRow(3)
+    page = window.pages.new_record("Storyboard")
+    page_form = window.pages.form
+    for title in ("Opening", "Middle", "Close"):
+        store.add_node(page.id, title)
+    page_form._refresh_nodes()
+    page_form.nodes.setCurrentRow(2)
+    page_form.up.click()
+    assert [n.title for n in store.nodes(page.id)] == ["Opening", "Close", "Middle"]
+    node_form = page_form.node_form
+    node_form.prompt.setPlainText("a castle at dawn")
+    node_form.status.setCurrentText("succeeded")
+    node_form.save()
+    node = store.nodes(page.id)[1]
+    assert (node.title, node.prompt, node.predictionStatus) == (
+        "Close",
+        "a castle at dawn",
+        "succeeded",
+    )
+    page_form.published.setChecked(True)
+    page_form.save()
+    assert store.get_page(page.id).isPublished
+    shoot(window, "pages_section")
+    page_form.nodes.setCurrentRow(0)
+    page_form.delete_node.click()
+    assert [n.title for n in store.nodes(page.id)] == ["Close", "Middle"]

@@ -1,0 +1,510 @@
+"""Snippets, variable presets and pages (with their ordered nodes): a list and an editor for
+each, saved continuously like templates (a short pause after the last change)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import domain
+from desktop.domain import InvalidInput
+from desktop.store.services import NotFound, Store
+from desktop.ui.richtext import VariableHighlighter, document_html
+
+AUTOSAVE_MS = 600
+PREDICTION_STATUSES = ["", "starting", "processing", "succeeded", "failed", "canceled"]
+
+
+class Form(QWidget):
+    """Fields of one record, saved (only what changed) a moment after the last edit."""
+
+    saved = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.record_id: str | None = None
+        self._loaded: dict[str, Any] = {}
+        self._loading = False
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #b02a37;")
+        self.problem.hide()
+        self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
+        self._timer.timeout.connect(self.save)
+
+    def watch(self, *widgets: QWidget) -> None:
+        for widget in widgets:
+            for name in ("textEdited", "textChanged", "toggled", "currentIndexChanged"):
+                signal = getattr(widget, name, None)
+                if signal is not None and not (
+                    name == "textChanged" and isinstance(widget, QLineEdit)
+                ):
+                    signal.connect(self._changed)
+                    break
+
+    def _changed(self, *_: Any) -> None:
+        if not self._loading and self.record_id is not None:
+            self._timer.start()
+
+    # For subclasses.
+    def values(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def show_record(self, record: Any) -> None:
+        raise NotImplementedError
+
+    def write(self, record_id: str, changes: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def load(self, record: Any | None, record_id: str | None) -> None:
+        self.save()
+        self.record_id = record_id if record is not None else None
+        self.problem.hide()
+        self._loading = True
+        try:
+            self.show_record(record)
+            self._loaded = self.values() if record is not None else {}
+        finally:
+            self._loading = False
+        self.setEnabled(record is not None)
+
+    def save(self) -> bool:
+        self._timer.stop()
+        if self.record_id is None:
+            return False
+        now = self.values()
+        changes = {k: v for k, v in now.items() if v != self._loaded.get(k)}
+        if not changes:
+            return False
+        try:
+            self.write(self.record_id, changes)
+        except InvalidInput as error:
+            self.problem.setText("Not saved: " + "; ".join(error.problems))
+            self.problem.show()
+            return False
+        except NotFound:
+            self.problem.setText("This was deleted (on another device?).")
+            self.problem.show()
+            return False
+        self.problem.hide()
+        self._loaded = now
+        self.saved.emit()
+        return True
+
+
+class SnippetForm(Form):
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.title = QLineEdit(placeholderText="Title")
+        self.category = QLineEdit(placeholderText="Category")
+        self.description = QLineEdit(placeholderText="Description")
+        self.body = QTextEdit()
+        self.highlighter = VariableHighlighter(self.body.document())
+        layout = QFormLayout(self)
+        layout.addRow("Title", self.title)
+        layout.addRow("Category", self.category)
+        layout.addRow("Description", self.description)
+        layout.addRow(self.body)
+        layout.addRow(self.problem)
+        self.watch(self.title, self.category, self.description, self.body)
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "title": self.title.text().strip(),
+            "category": self.category.text().strip(),
+            "description": self.description.text(),
+            "content": document_html(self.body.document()),
+        }
+
+    def show_record(self, record: domain.Snippet | None) -> None:
+        self.title.setText(record.title if record else "")
+        self.category.setText(record.category if record else "")
+        self.description.setText(record.description if record else "")
+        self.body.setHtml(record.content if record else "")
+
+    def write(self, record_id: str, changes: dict[str, Any]) -> None:
+        self.store.update_snippet(record_id, **changes)
+
+
+class PresetForm(Form):
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.name = QLineEdit(placeholderText="Name")
+        self.description = QLineEdit(placeholderText="Description")
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["Variable", "Value"])
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.add_row = QPushButton("Add variable")
+        self.remove_row = QPushButton("Remove")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_row)
+        buttons.addWidget(self.remove_row)
+        buttons.addStretch(1)
+        layout = QFormLayout(self)
+        layout.addRow("Name", self.name)
+        layout.addRow("Description", self.description)
+        layout.addRow(self.table)
+        layout.addRow(buttons)
+        layout.addRow(self.problem)
+        self.watch(self.name, self.description)
+        self.table.itemChanged.connect(self._changed)
+        self.add_row.clicked.connect(self._add_row)
+        self.remove_row.clicked.connect(self._remove_row)
+
+    def _add_row(self) -> None:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        name = QTableWidgetItem("")
+        self.table.setItem(row, 0, name)
+        self.table.setItem(row, 1, QTableWidgetItem(""))
+        self.table.editItem(name)
+
+    def _remove_row(self) -> None:
+        row = self.table.currentRow()
+        if row >= 0:
+            self.table.removeRow(row)
+            self._changed()
+
+    def values(self) -> dict[str, Any]:
+        found: dict[str, str] = {}
+        for row in range(self.table.rowCount()):
+            name, value = self.table.item(row, 0), self.table.item(row, 1)
+            if name is not None and name.text().strip():
+                found[name.text().strip()] = value.text() if value is not None else ""
+        return {
+            "name": self.name.text().strip(),
+            "description": self.description.text(),
+            "values": found,
+        }
+
+    def show_record(self, record: domain.VariablePreset | None) -> None:
+        self.name.setText(record.name if record else "")
+        self.description.setText(record.description if record else "")
+        values = record.values if record else {}
+        self.table.setRowCount(0)
+        for name, value in values.items():
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            self.table.setItem(row, 0, QTableWidgetItem(name))
+            self.table.setItem(row, 1, QTableWidgetItem(value))
+
+    def write(self, record_id: str, changes: dict[str, Any]) -> None:
+        self.store.update_preset(record_id, **changes)
+
+
+class NodeForm(Form):
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.title = QLineEdit(placeholderText="Node title")
+        self.description = QLineEdit(placeholderText="Description")
+        self.prompt = QPlainTextEdit()
+        self.prompt.setPlaceholderText("Image generation prompt")
+        self.images = QPlainTextEdit()
+        self.images.setPlaceholderText("Generated image URLs, one per line")
+        self.prediction_id = QLineEdit(placeholderText="Prediction id")
+        self.status = QComboBox()
+        self.status.addItems(PREDICTION_STATUSES)
+        layout = QFormLayout(self)
+        layout.addRow("Title", self.title)
+        layout.addRow("Description", self.description)
+        layout.addRow("Prompt", self.prompt)
+        layout.addRow("Images", self.images)
+        layout.addRow("Prediction", self.prediction_id)
+        layout.addRow("Status", self.status)
+        layout.addRow(self.problem)
+        self.watch(self.title, self.description, self.prompt, self.images, self.prediction_id)
+        self.status.currentIndexChanged.connect(self._changed)
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "title": self.title.text().strip(),
+            "description": self.description.text(),
+            "prompt": self.prompt.toPlainText(),
+            "generatedImages": [
+                line.strip() for line in self.images.toPlainText().splitlines() if line.strip()
+            ],
+            "predictionId": self.prediction_id.text().strip(),
+            "predictionStatus": self.status.currentText(),
+        }
+
+    def show_record(self, record: domain.Node | None) -> None:
+        self.title.setText(record.title if record else "")
+        self.description.setText(record.description if record else "")
+        self.prompt.setPlainText(record.prompt if record else "")
+        self.images.setPlainText("\n".join(record.generatedImages) if record else "")
+        self.prediction_id.setText(record.predictionId if record else "")
+        self.status.setCurrentText(record.predictionStatus if record else "")
+
+    def write(self, record_id: str, changes: dict[str, Any]) -> None:
+        self.store.update_node(record_id, **changes)
+
+
+class PageForm(Form):
+    """A page's title and published flag, and its nodes in order (add, edit, move, delete)."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.title = QLineEdit(placeholderText="Page title")
+        self.published = QCheckBox("Published")
+        self.nodes = QListWidget()
+        self.nodes.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.node_form = NodeForm(store)
+        self.add_node = QPushButton("Add node")
+        self.up = QPushButton("Move up")
+        self.down = QPushButton("Move down")
+        self.delete_node = QPushButton("Delete node")
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.published)
+        buttons = QHBoxLayout()
+        for button in (self.add_node, self.up, self.down, self.delete_node):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        split = QSplitter()
+        split.addWidget(self.nodes)
+        split.addWidget(self.node_form)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(self.problem)
+        layout.addWidget(split, 1)
+        layout.addLayout(buttons)
+        self.watch(self.title, self.published)
+        self.nodes.currentRowChanged.connect(self._show_node)
+        self.add_node.clicked.connect(self._add_node)
+        self.up.clicked.connect(lambda: self._move(-1))
+        self.down.clicked.connect(lambda: self._move(1))
+        self.delete_node.clicked.connect(self._delete_node)
+        self.node_form.saved.connect(self._refresh_nodes)
+        self._node_ids: list[str] = []
+
+    def values(self) -> dict[str, Any]:
+        return {"title": self.title.text().strip(), "isPublished": self.published.isChecked()}
+
+    def show_record(self, record: domain.Page | None) -> None:
+        self.title.setText(record.title if record else "")
+        self.published.setChecked(bool(record and record.isPublished))
+        self._refresh_nodes()
+
+    def write(self, record_id: str, changes: dict[str, Any]) -> None:
+        self.store.update_page(record_id, **changes)
+
+    def _refresh_nodes(self, select: str | None = None) -> None:
+        current = select or (
+            self._node_ids[self.nodes.currentRow()]
+            if 0 <= self.nodes.currentRow() < len(self._node_ids)
+            else None
+        )
+        nodes = self.store.nodes(self.record_id) if self.record_id else []
+        self._node_ids = [n.id for n in nodes]
+        self.nodes.blockSignals(True)
+        self.nodes.clear()
+        for node in nodes:
+            self.nodes.addItem(QListWidgetItem(f"{node.position + 1}. {node.title}"))
+        self.nodes.blockSignals(False)
+        row = self._node_ids.index(current) if current in self._node_ids else (0 if nodes else -1)
+        self.nodes.setCurrentRow(row)
+        self._show_node(row)
+
+    def _show_node(self, row: int) -> None:
+        if 0 <= row < len(self._node_ids):
+            node = self.store.get_node(self._node_ids[row])
+            self.node_form.load(node, node.id)
+        else:
+            self.node_form.load(None, None)
+
+    def _add_node(self) -> None:
+        if self.record_id is None:
+            return
+        title, ok = QInputDialog.getText(self, "Add node", "Node title:")
+        if ok and title.strip():
+            try:
+                node = self.store.add_node(self.record_id, title.strip())
+            except InvalidInput as error:
+                QMessageBox.warning(self, "Cannot add the node", "\n".join(error.problems))
+                return
+            self._refresh_nodes(select=node.id)
+
+    def _move(self, step: int) -> None:
+        row = self.nodes.currentRow()
+        if 0 <= row < len(self._node_ids) and 0 <= row + step < len(self._node_ids):
+            node_id = self._node_ids[row]
+            self.node_form.save()
+            self.store.move_node(node_id, row + step)
+            self._refresh_nodes(select=node_id)
+
+    def _delete_node(self) -> None:
+        row = self.nodes.currentRow()
+        if 0 <= row < len(self._node_ids):
+            self.node_form.load(None, None)
+            self.store.delete_node(self._node_ids[row])
+            self._refresh_nodes()
+
+
+class RecordSection(QWidget):
+    """A searchable list of one kind of record beside its form, with New and Delete."""
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        noun: str,
+        list_records: Callable[[str], list[Any]],
+        label: Callable[[Any], str],
+        record_id: Callable[[Any], str],
+        create: Callable[[str], Any],
+        delete: Callable[[str], Any],
+        form: Form,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.noun = noun
+        self.list_records = list_records
+        self.label = label
+        self.record_id = record_id
+        self.make = create
+        self.delete = delete
+        self.form = form
+        self.records: list[Any] = []
+        self.search = QLineEdit(placeholderText=f"Search {noun}s")
+        self.search.setClearButtonEnabled(True)
+        self.list = QListWidget()
+        self.new_button = QPushButton(f"New {noun}")
+        self.delete_button = QPushButton("Delete")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.delete_button)
+        column = QWidget()
+        left = QVBoxLayout(column)
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(self.search)
+        left.addWidget(self.list, 1)
+        left.addLayout(buttons)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(column)
+        self.splitter.addWidget(form)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([330, 710])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        self.search.textChanged.connect(lambda _t: self.reload())
+        self.list.currentRowChanged.connect(self._show)
+        self.new_button.clicked.connect(self.new_record)
+        self.delete_button.clicked.connect(self.delete_current)
+        form.saved.connect(self._after_save)
+        self.reload()
+
+    def reload(self, select: str | None = None) -> None:
+        keep = select or self.form.record_id
+        self.records = self.list_records(self.search.text().strip())
+        self.list.blockSignals(True)
+        self.list.clear()
+        for record in self.records:
+            item = QListWidgetItem(self.label(record))
+            item.setData(Qt.ItemDataRole.UserRole, self.record_id(record))
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        ids = [self.record_id(r) for r in self.records]
+        row = ids.index(keep) if keep in ids else -1
+        self.list.setCurrentRow(row)
+        if row < 0:
+            self.form.load(None, None)
+        elif self.form.record_id != keep:
+            self._show(row)
+
+    def _show(self, row: int) -> None:
+        record = self.records[row] if 0 <= row < len(self.records) else None
+        self.form.load(record, self.record_id(record) if record is not None else None)
+
+    def _after_save(self) -> None:
+        self.reload()
+        self.changed.emit()
+
+    def new_record(self, title: str | None = None) -> Any:
+        if title is None:
+            title, ok = QInputDialog.getText(self, f"New {self.noun}", "Name:")
+            if not ok:
+                return None
+        try:
+            record = self.make(title)
+        except InvalidInput as error:
+            QMessageBox.warning(self, f"Cannot create the {self.noun}", "\n".join(error.problems))
+            return None
+        self.search.clear()
+        self.reload(select=self.record_id(record))
+        self.changed.emit()
+        return record
+
+    def delete_current(self) -> None:
+        if self.form.record_id is None:
+            return
+        record_id = self.form.record_id
+        self.form.load(None, None)
+        self.delete(record_id)
+        self.reload()
+        self.changed.emit()
+
+
+def snippet_section(store: Store) -> RecordSection:
+    return RecordSection(
+        "snippet",
+        lambda query: store.search_snippets(query) if query else store.list_snippets(),
+        lambda s: s.title,
+        lambda s: s.snippetId,
+        lambda title: store.create_snippet(title),
+        store.delete_snippet,
+        SnippetForm(store),
+    )
+
+
+def preset_section(store: Store) -> RecordSection:
+    return RecordSection(
+        "preset",
+        lambda query: [p for p in store.list_presets() if query.lower() in p.name.lower()],
+        lambda p: p.name,
+        lambda p: p.presetId,
+        lambda name: store.create_preset(name),
+        store.delete_preset,
+        PresetForm(store),
+    )
+
+
+def page_section(store: Store) -> RecordSection:
+    return RecordSection(
+        "page",
+        lambda query: [p for p in store.list_pages() if query.lower() in p.title.lower()],
+        lambda p: f"{p.title}{'  (published)' if p.isPublished else ''}",
+        lambda p: p.id,
+        lambda title: store.create_page(title),
+        store.delete_page,
+        PageForm(store),
+    )
