@@ -3,7 +3,9 @@ a template's version history."""
 
 from __future__ import annotations
 
+import atexit
 import html
+from functools import cache
 
 from PySide6.QtCore import QMimeData, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -28,6 +30,27 @@ from desktop.store import transfer
 from desktop.store.services import Store
 from desktop.ui.richtext import word_diff
 from desktop.variables import extract_variables, html_to_text, populate
+
+
+def _release_offscreen_clipboard() -> None:
+    """Qt's offscreen platform (tests, --self-test, headless runs) crashes at exit while its
+    clipboard holds data set from Python. It has no real clipboard to keep, so let go."""
+    if QGuiApplication.instance() is not None and QGuiApplication.platformName() == "offscreen":
+        QGuiApplication.clipboard().clear()
+
+
+def copy_to_clipboard(html_text: str, plain_text: str) -> None:
+    """Put both forms on the clipboard: rich editors paste the HTML, others the text."""
+    mime = QMimeData()
+    mime.setHtml(html_text)
+    mime.setText(plain_text)
+    QGuiApplication.clipboard().setMimeData(mime)
+    _release_at_exit()
+
+
+@cache
+def _release_at_exit() -> None:
+    atexit.register(_release_offscreen_clipboard)
 
 
 class PopulateDialog(QDialog):
@@ -105,10 +128,7 @@ class PopulateDialog(QDialog):
     def copy(self) -> domain.UsageEvent:
         """Put the result on the clipboard (HTML and plain text) and count a use."""
         result = populate(self.template.content, self.values())
-        mime = QMimeData()
-        mime.setHtml(result.html)
-        mime.setText(result.text)
-        QGuiApplication.clipboard().setMimeData(mime)
+        copy_to_clipboard(result.html, result.text)
         event = self.store.record_use(self.template.templateId)
         self.missing.setText("Copied (HTML and plain text).")
         return event

@@ -170,7 +170,9 @@ def test_settings_keep_the_secret_in_the_keyring_and_create_the_tables(
 
 
 def test_invalid_settings_are_explained_and_not_saved(qtbot: QtBot, store: Store) -> None:
-    dialog = SettingsDialog(store, Tasks())
+    tasks = Tasks()
+    dialog = SettingsDialog(store, tasks)
+    tasks.setParent(dialog)  # goes with the dialog, before the application does
     qtbot.addWidget(dialog)
     dialog.user_id.setText("ann")
     dialog.endpoint.setText("localhost:8000")  # no scheme

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -287,3 +289,23 @@ def test_snippets_presets_and_pages_are_edited_in_their_sections(
     page_form.nodes.setCurrentRow(0)
     page_form.delete_node.click()
     assert [n.title for n in store.nodes(page.id)] == ["Close", "Middle"]
+
+
+def test_a_process_that_copied_to_the_clipboard_exits_cleanly(tmp_path: Path) -> None:
+    # Regression: Qt's offscreen platform segfaulted at exit (code 139) while its clipboard
+    # held the populate result, failing every run of the suite after the tests passed.
+    script = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from desktop.ui.dialogs import copy_to_clipboard\n"
+        "app = QApplication(sys.argv[:1])\n"
+        "copy_to_clipboard('<p>x</p>', 'x')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=os.environ | {"QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
