@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop import domain
 from desktop.domain import InvalidInput
+from desktop.store.db import StoreError
 from desktop.store.services import NotFound, Store
 from desktop.sync.merge import merge_text
 from desktop.ui.richtext import VariableHighlighter, document_html, normalized_html
@@ -321,6 +322,12 @@ class TemplateEditor(QWidget):
         except NotFound:
             self.problem.setText("This template was deleted (on another device?).")
             self.problem.show()
+            return False
+        except StoreError as error:  # disk full, database locked or damaged: say so, keep it
+            self.problem.setText(f"Not saved yet: {error} Your text stays here; keep the app open.")
+            self.problem.show()
+            self.state.setText("Not saved")
+            self._timer.start(5_000)  # and try again
             return False
         self.problem.hide()
         self._loaded = now

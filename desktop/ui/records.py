@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop import domain
 from desktop.domain import InvalidInput
+from desktop.store.db import StoreError
 from desktop.store.services import NotFound, Store
 from desktop.ui.richtext import VariableHighlighter, document_html
 
@@ -108,6 +109,11 @@ class Form(QWidget):
         except NotFound:
             self.problem.setText("This was deleted (on another device?).")
             self.problem.show()
+            return False
+        except StoreError as error:
+            self.problem.setText(f"Not saved yet: {error}")
+            self.problem.show()
+            self._timer.start(5_000)
             return False
         self.problem.hide()
         self._loaded = now

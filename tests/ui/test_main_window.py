@@ -309,3 +309,31 @@ def test_a_process_that_copied_to_the_clipboard_exits_cleanly(tmp_path: Path) ->
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_change_arriving_while_typing_is_merged_into_the_editor(
+    qtbot: QtBot, window: MainWindow, store: Store
+) -> None:
+    template = store.create_template("Shared", content="<p>One</p><p>Two</p><p>Three</p>")
+    open_template(window, "Shared")
+    editor = window.editor
+    cursor = editor.body.textCursor()
+    cursor.movePosition(cursor.MoveOperation.Start)
+    cursor.movePosition(cursor.MoveOperation.EndOfBlock)
+    editor.body.setTextCursor(cursor)
+    qtbot.keyClicks(editor.body, " typed here")  # not saved yet
+    assert editor.dirty
+    # A sync brings another device's edit of the last paragraph.
+    store.update_template(template.templateId, content="<p>One</p><p>Two</p><p>Three, there</p>")
+    qtbot.waitUntil(lambda: "Three, there" in editor.body.toPlainText())
+    assert "One typed here" in editor.body.toPlainText()
+    editor.save()
+    assert store.get_template(template.templateId).content == (
+        "<p>One typed here</p><p>Two</p><p>Three, there</p>"
+    )
+
+    qtbot.keyClicks(editor.body, "!")  # the same paragraph changes on both sides
+    store.update_template(template.templateId, content="<p>Uno</p><p>Two</p><p>Three, there</p>")
+    qtbot.waitUntil(editor.banner.isVisible)
+    assert "One typed here!" in editor.body.toPlainText(), "the writer's text is kept"
+    assert len(store.versions(template.templateId)) >= 3, "the other text is in the history"
