@@ -49,7 +49,7 @@ from desktop.sync.config import load_settings
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
 from desktop.ui.panels import ConflictsPanel, FailedPanel
-from desktop.ui.records import page_section, preset_section, snippet_section
+from desktop.ui.records import RecordSection, page_section, preset_section, snippet_section
 from desktop.ui.settings import SettingsDialog
 from desktop.ui.sync import SyncController, SyncStatus
 from desktop.ui.tasks import Tasks
@@ -208,12 +208,11 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.editor)
         self.splitter.setStretchFactor(1, 3)
         self.stack.addWidget(self.splitter)
-        self.snippets = snippet_section(store)
-        self.presets = preset_section(store)
-        self.pages = page_section(store)
-        for section in (self.snippets, self.presets, self.pages):
-            self.stack.addWidget(section)
-            section.changed.connect(self.sync.local_change)
+        # Snippets, presets and pages are built when first shown (a faster start).
+        self._sections: dict[int, RecordSection] = {}
+        self._section_factories = {1: snippet_section, 2: preset_section, 3: page_section}
+        for _ in self._section_factories:
+            self.stack.addWidget(QWidget())
         self.conflicts = ConflictsPanel(store)
         self.failed = FailedPanel(store)
         self.stack.addWidget(self.conflicts)
@@ -247,7 +246,7 @@ class MainWindow(QMainWindow):
         )
         self.list.selectionModel().currentChanged.connect(self._show_current)
         self.model.modelReset.connect(self._keep_selection)
-        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.currentRowChanged.connect(self._show_section)
         self.new_button.clicked.connect(self.new_template)
         self.sync_button.clicked.connect(lambda: self.sync.sync_now())
         self.signals.changed.connect(self._on_store_changed)
@@ -305,6 +304,35 @@ class MainWindow(QMainWindow):
             self._action(
                 view, name, lambda _=False, r=row: self.sidebar.setCurrentRow(r), f"Ctrl+{row + 4}"
             )
+
+    def _section(self, row: int) -> RecordSection:
+        if row not in self._sections:
+            section = self._section_factories[row](self.store)
+            section.changed.connect(self.sync.local_change)
+            placeholder = self.stack.widget(row)
+            self.stack.insertWidget(row, section)
+            if placeholder is not None:
+                self.stack.removeWidget(placeholder)
+                placeholder.deleteLater()
+            self._sections[row] = section
+        return self._sections[row]
+
+    def _show_section(self, row: int) -> None:
+        if row in self._section_factories:
+            self._section(row)
+        self.stack.setCurrentIndex(row)
+
+    @property
+    def snippets(self) -> RecordSection:
+        return self._section(1)
+
+    @property
+    def presets(self) -> RecordSection:
+        return self._section(2)
+
+    @property
+    def pages(self) -> RecordSection:
+        return self._section(3)
 
     def _focus_search(self) -> None:
         self.sidebar.setCurrentRow(0)
@@ -446,11 +474,10 @@ class MainWindow(QMainWindow):
 
     def _on_store_changed(self, changed: list[tuple[str, str]]) -> None:
         kinds = {entity for entity, _ in changed}
-        for section, entities in (
-            (self.snippets, {"snippet"}),
-            (self.presets, {"preset"}),
-            (self.pages, {"page", "node"}),
-        ):
+        for row, entities in ((1, {"snippet"}), (2, {"preset"}), (3, {"page", "node"})):
+            section = self._sections.get(row)
+            if section is None:
+                continue  # not built yet: it reads everything when first shown
             if kinds & entities and section.form.record_id is not None and section.isVisible():
                 continue  # the one being edited is not reloaded under the writer's hands
             if kinds & entities:
@@ -529,9 +556,11 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: Any) -> None:
         self.editor.save()
-        for section in (self.snippets, self.presets, self.pages):
+        for section in self._sections.values():
             section.form.save()
-        self.pages.form.node_form.save()  # type: ignore[attr-defined]
+            node_form = getattr(section.form, "node_form", None)
+            if node_form is not None:
+                node_form.save()
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/splitter", self.splitter.saveState())
