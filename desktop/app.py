@@ -41,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.version:
         print(f"gravy-desktop {__version__}")
         return 0
+    if args.self_test:
+        from desktop.selftest import run
+
+        return run(args.endpoint_url)
     path = Path(args.db) if args.db else default_database_path()
     if args.command is None:
         from desktop.ui.main import run_gui

@@ -48,6 +48,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation on a throw-away database (with --endpoint-url: and "
+        "a push to it) and exit 0 if it works",
+    )
+    parser.add_argument(
         "--db", help="database file (default: per-user data folder, or $GRAVY_DESKTOP_DB)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
