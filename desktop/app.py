@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.self_test:
         from desktop.selftest import run
 
-        return run(args.endpoint_url)
+        return run(args.endpoint_url, screenshot=Path(args.screenshot) if args.screenshot else None)
     path = Path(args.db) if args.db else default_database_path()
     if args.command is None:
         from desktop.ui.main import run_gui

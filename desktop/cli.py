@@ -54,6 +54,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "a push to it) and exit 0 if it works",
     )
     parser.add_argument(
+        "--screenshot", metavar="PNG", help="with --self-test: save the window's picture here"
+    )
+    parser.add_argument(
         "--db", help="database file (default: per-user data folder, or $GRAVY_DESKTOP_DB)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")

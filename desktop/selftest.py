@@ -35,7 +35,22 @@ def _keyring_backend() -> str:
     return type(backend).__module__ + "." + type(backend).__name__
 
 
-def run(endpoint_url: str | None = None, out: Callable[[str], None] = print) -> int:
+def _process_age_s() -> float | None:
+    """Seconds since this process started (Linux), for the window step's report."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        started_ticks = int(fields[19])
+        uptime_s = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return uptime_s - started_ticks / os.sysconf("SC_CLK_TCK")
+
+
+def run(
+    endpoint_url: str | None = None,
+    out: Callable[[str], None] = print,
+    screenshot: Path | None = None,
+) -> int:
     from desktop.store.db import open_database
     from desktop.store.outbox import State
     from desktop.store.services import Store
@@ -94,7 +109,7 @@ def run(endpoint_url: str | None = None, out: Callable[[str], None] = print) -> 
         if endpoint_url:
             step("pushed to " + endpoint_url, lambda: _push(store, endpoint_url))
         step("OS keyring", _keyring_backend, required=False)
-        step("main window opened and closed", lambda: _window(store))
+        step("main window opened and closed", lambda: _window(store, screenshot))
         store.database.close()
     steps = "1 step" if failures == 1 else f"{failures} steps"
     out("self-test passed" if failures == 0 else f"self-test FAILED ({steps})")
@@ -127,7 +142,7 @@ def _push(store: object, endpoint_url: str) -> str:
     return f"{report.push.sent} sent, tables {settings.table_prefix}*"
 
 
-def _window(store: object) -> str:
+def _window(store: object, screenshot: Path | None = None) -> str:
     headless = not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
     if headless and sys.platform.startswith("linux"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -139,9 +154,13 @@ def _window(store: object) -> str:
     window = MainWindow(store, start_sync=False)
     window.show()
     app.processEvents()
+    age = _process_age_s()
     rows = window.model.rowCount()
+    if screenshot is not None and not window.grab().save(str(screenshot)):
+        raise RuntimeError(f"could not save the screenshot to {screenshot}")
     window.close()
     app.processEvents()
     if rows != 1:
         raise RuntimeError(f"the window listed {rows} templates")
-    return f"platform {app.platformName()}"
+    shown = f", shown {age:.2f} s after the process started" if age is not None else ""
+    return f"platform {app.platformName()}{shown}"

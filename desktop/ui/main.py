@@ -259,6 +259,8 @@ class MainWindow(QMainWindow):
         self.failed.changed.connect(self._after_queue_change)
         self._undo_button.clicked.connect(self.undo_delete)
         self.sidebar.setCurrentRow(0)
+        if self.model.rowCount():  # open on the most recent template, ready to type
+            self.list.setCurrentIndex(self.model.index(0))
         self._reload_categories()
         self._restore_geometry()
         self.sync.refresh()
