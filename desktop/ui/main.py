@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -49,7 +49,13 @@ from desktop.sync.config import load_settings
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
 from desktop.ui.panels import ConflictsPanel, FailedPanel
-from desktop.ui.records import RecordSection, page_section, preset_section, snippet_section
+from desktop.ui.records import (
+    BADGES,
+    RecordSection,
+    page_section,
+    preset_section,
+    snippet_section,
+)
 from desktop.ui.settings import SettingsDialog
 from desktop.ui.sync import SyncController, SyncStatus
 from desktop.ui.tasks import Tasks
@@ -57,12 +63,6 @@ from desktop.ui.tasks import Tasks
 PAGE_SIZE = 200
 ModelIndex = QModelIndex | QPersistentModelIndex
 ALL_CATEGORIES = "All categories"
-BADGES = {
-    State.PENDING: ("●", QColor(120, 120, 120), "waiting to sync"),
-    State.IN_FLIGHT: ("●", QColor(30, 110, 200), "syncing"),
-    State.FAILED: ("▲", QColor(200, 40, 40), "failed to sync"),
-    State.CONFLICT: ("◆", QColor(210, 120, 0), "in conflict"),
-}
 
 
 class StoreSignals(QObject):
@@ -478,11 +478,10 @@ class MainWindow(QMainWindow):
         kinds = {entity for entity, _ in changed}
         for row, entities in ((1, {"snippet"}), (2, {"preset"}), (3, {"page", "node"})):
             section = self._sections.get(row)
-            if section is None:
-                continue  # not built yet: it reads everything when first shown
-            if kinds & entities and section.form.record_id is not None and section.isVisible():
-                continue  # the one being edited is not reloaded under the writer's hands
-            if kinds & entities:
+            # Not built yet: it reads everything when first shown. A reload keeps the
+            # record being edited in its form (and its unsaved text); it refreshes the
+            # list and its sync badges, which a queue change alone (no kinds) also moves.
+            if section is not None and (not kinds or kinds & entities):
                 section.reload()
         if "template" in kinds:
             if self.editor.template_id and ("template", self.editor.template_id) in changed:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,10 +34,19 @@ from PySide6.QtWidgets import (
 from desktop import domain
 from desktop.domain import InvalidInput
 from desktop.store.db import StoreError
+from desktop.store.outbox import State, record_key
 from desktop.store.services import NotFound, Store
 from desktop.ui.richtext import VariableHighlighter, document_html
 
 AUTOSAVE_MS = 600
+#: The list marks of the sync states (as in the template list): waiting, syncing, failed,
+#: conflict; nothing once synced.
+BADGES: dict[State, tuple[str, QColor, str]] = {
+    State.PENDING: ("●", QColor(120, 120, 120), "waiting to sync"),
+    State.IN_FLIGHT: ("●", QColor(30, 110, 200), "syncing"),
+    State.FAILED: ("▲", QColor(200, 40, 40), "failed to sync"),
+    State.CONFLICT: ("◆", QColor(210, 120, 0), "in conflict"),
+}
 PREDICTION_STATUSES = ["", "starting", "processing", "succeeded", "failed", "canceled"]
 
 
@@ -389,6 +399,7 @@ class RecordSection(QWidget):
         create: Callable[[str], Any],
         delete: Callable[[str], Any],
         form: Form,
+        badges: Callable[[], dict[str, State]],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -399,6 +410,7 @@ class RecordSection(QWidget):
         self.make = create
         self.delete = delete
         self.form = form
+        self.badges = badges
         self.records: list[Any] = []
         self.search = QLineEdit(placeholderText=f"Search {noun}s")
         self.search.setClearButtonEnabled(True)
@@ -432,11 +444,17 @@ class RecordSection(QWidget):
     def reload(self, select: str | None = None) -> None:
         keep = select or self.form.record_id
         self.records = self.list_records(self.search.text().strip())
+        badges = self.badges()
         self.list.blockSignals(True)
         self.list.clear()
         for record in self.records:
-            item = QListWidgetItem(self.label(record))
+            badge = badges.get(record_key(self.noun, self.record_id(record)))
+            mark, color, meaning = BADGES[badge] if badge else ("", None, "synced")
+            item = QListWidgetItem(f"{mark} {self.label(record)}".strip())
             item.setData(Qt.ItemDataRole.UserRole, self.record_id(record))
+            item.setToolTip(meaning)
+            if color is not None and badge in (State.FAILED, State.CONFLICT):
+                item.setForeground(color)
             self.list.addItem(item)
         self.list.blockSignals(False)
         ids = [self.record_id(r) for r in self.records]
@@ -489,6 +507,7 @@ def snippet_section(store: Store) -> RecordSection:
         lambda title: store.create_snippet(title),
         store.delete_snippet,
         SnippetForm(store),
+        store.queue_states,
     )
 
 
@@ -501,6 +520,7 @@ def preset_section(store: Store) -> RecordSection:
         lambda name: store.create_preset(name),
         store.delete_preset,
         PresetForm(store),
+        store.queue_states,
     )
 
 
@@ -513,4 +533,5 @@ def page_section(store: Store) -> RecordSection:
         lambda title: store.create_page(title),
         store.delete_page,
         PageForm(store),
+        store.queue_states,
     )

@@ -253,6 +253,7 @@ def test_snippets_presets_and_pages_are_edited_in_their_sections(
     with qtbot.waitSignal(form.saved, timeout=3000):
         pass
     assert store.get_snippet(snippet.snippetId).content == "<p>Best regards, [[sender]]</p>"
+    assert window.snippets.list.item(0).text() == "● Sign-off", "waiting to sync"
 
     window.sidebar.setCurrentRow(2)
     preset = window.presets.new_record("Acme")
