@@ -1,7 +1,8 @@
 """Smoke test of the installed package: build the .deb (unless given), install it on this
 machine with apt (which brings its declared dependencies), run the installed
 ``gravy-desktop --self-test`` against DynamoDB Local with a screenshot of the window,
-report the sizes, and uninstall. Needs root (apt) and the test set-up (``bash tests/run``).
+check that it upgrades a database the previous release left (backed up, migrated, data
+intact), report the sizes, and uninstall. Needs root (apt) and the test set-up (``bash tests/run``).
 
 Usage: .venv/bin/python packaging/smoke.py [--deb build/gravy-desktop_X_amd64.deb]
 Last line: one JSON object with deb_mb, installed_mb, self_test_ok, frozen_startup_s.
@@ -13,6 +14,7 @@ import argparse
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -26,6 +28,59 @@ from tests.dynamodb_local import DynamoDBLocal  # noqa: E402
 
 def sh(*command: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, text=True, capture_output=True, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+
+def previous_schema_database(path: Path) -> None:
+    """A database as the previous release left it (schema 0001, one template in it)."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from desktop.store.db import alembic_config
+
+    engine = create_engine(f"sqlite:///{path}")
+    command.upgrade(alembic_config(engine), "0001")
+    engine.dispose()
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "INSERT INTO templates (template_id, title, description, content, category, tags,"
+            " is_shared, usage_count, created_at, updated_at) VALUES"
+            " ('template-1700000000000-upgrademe', 'Written by the previous release', '',"
+            " '<p>old words</p>', '', '[]', 0, 7, '2025-01-01T00:00:00.000Z',"
+            " '2025-01-01T00:00:00.000Z')"
+        )
+
+
+def upgrade_check(run_env: dict[str, str], folder: Path) -> bool:
+    """The installed app opens the previous release's database: it backs it up, migrates
+    it, and every record is still there."""
+    path = folder / "gravy.db"
+    previous_schema_database(path)
+    shown = sh(
+        "/usr/bin/gravy-desktop",
+        "--db",
+        str(path),
+        "--json",
+        "templates",
+        "show",
+        "template-1700000000000-upgrademe",
+        env=run_env,
+        timeout=120,
+    )
+    if shown.returncode != 0:
+        print(shown.stdout + shown.stderr)
+        return False
+    template = json.loads(shown.stdout)
+    with sqlite3.connect(path) as connection:
+        revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    backups = list(folder.glob("gravy.db.before-*.bak"))
+    names = [b.name for b in backups]
+    print(f"upgrade: revision {revision}, backups {names}, kept {template['title']!r}")
+    return (
+        template["content"] == "<p>old words</p>"
+        and template["usageCount"] == 7
+        and revision != "0001"
+        and len(backups) == 1
+    )
 
 
 def main() -> int:
@@ -73,6 +128,7 @@ def main() -> int:
             # Start-up alone: a second run with nothing to push (it still creates and
             # migrates a fresh database, which takes about 0.1 s of the figure).
             timing = sh("/usr/bin/gravy-desktop", "--self-test", env=run_env, timeout=300)
+            result["upgrade_ok"] = upgrade_check(run_env, Path(home))
         print(test.stdout + test.stderr)
         result["self_test_ok"] = test.returncode == 0 and screenshot.exists()
         shown = re.search(r"shown ([0-9.]+) s after the process started", timing.stdout)
@@ -84,7 +140,8 @@ def main() -> int:
             removed.returncode == 0 and not Path("/usr/bin/gravy-desktop").exists()
         )
     print(json.dumps(result))
-    return 0 if result.get("self_test_ok") and result.get("uninstalled") else 1
+    passed = all(result.get(k) for k in ("self_test_ok", "upgrade_ok", "uninstalled"))
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
