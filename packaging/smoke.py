@@ -24,37 +24,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.dynamodb_local import DynamoDBLocal  # noqa: E402
+from tests.store.previous_schema import OLD_TEMPLATE_ID, previous_schema_database  # noqa: E402
 
 
 def sh(*command: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, text=True, capture_output=True, **kwargs)  # type: ignore[call-overload, no-any-return]
 
 
-def previous_schema_database(path: Path) -> None:
-    """A database as the previous release left it (schema 0001, one template in it)."""
-    from alembic import command
-    from sqlalchemy import create_engine
-
-    from desktop.store.db import alembic_config
-
-    engine = create_engine(f"sqlite:///{path}")
-    command.upgrade(alembic_config(engine), "0001")
-    engine.dispose()
-    with sqlite3.connect(path) as connection:
-        connection.execute(
-            "INSERT INTO templates (template_id, title, description, content, category, tags,"
-            " is_shared, usage_count, created_at, updated_at) VALUES"
-            " ('template-1700000000000-upgrademe', 'Written by the previous release', '',"
-            " '<p>old words</p>', '', '[]', 0, 7, '2025-01-01T00:00:00.000Z',"
-            " '2025-01-01T00:00:00.000Z')"
-        )
-
-
 def upgrade_check(run_env: dict[str, str], folder: Path) -> bool:
     """The installed app opens the previous release's database: it backs it up, migrates
     it, and every record is still there."""
     path = folder / "gravy.db"
-    previous_schema_database(path)
+    previous_schema_database(path, title="Written by the previous release", usage_count=7)
     shown = sh(
         "/usr/bin/gravy-desktop",
         "--db",
@@ -62,7 +43,7 @@ def upgrade_check(run_env: dict[str, str], folder: Path) -> bool:
         "--json",
         "templates",
         "show",
-        "template-1700000000000-upgrademe",
+        OLD_TEMPLATE_ID,
         env=run_env,
         timeout=120,
     )
@@ -76,7 +57,7 @@ def upgrade_check(run_env: dict[str, str], folder: Path) -> bool:
     names = [b.name for b in backups]
     print(f"upgrade: revision {revision}, backups {names}, kept {template['title']!r}")
     return (
-        template["content"] == "<p>old words</p>"
+        template["content"] == "<p>old</p>"
         and template["usageCount"] == 7
         and revision != "0001"
         and len(backups) == 1

@@ -9,6 +9,7 @@ from alembic.script import ScriptDirectory
 
 from desktop.store.db import SCHEMA_HEAD, alembic_config, current_revision, open_database
 from desktop.store.models import Base, include_object
+from tests.store.previous_schema import OLD_TEMPLATE_ID, previous_schema_database
 
 
 def test_upgrade_head_on_an_empty_file_creates_the_schema(db_path: Path) -> None:
@@ -44,23 +45,11 @@ def test_reopening_a_current_database_changes_nothing(db_path: Path) -> None:
 
 
 def test_upgrading_an_older_database_backs_it_up_and_keeps_the_data(db_path: Path) -> None:
-    from alembic import command
-    from sqlalchemy import create_engine
-
     from desktop.store.services import Store
 
-    engine = create_engine(f"sqlite:///{db_path}")
-    command.upgrade(alembic_config(engine), "0001")
-    engine.dispose()
-    with sqlite3.connect(db_path) as connection:
-        connection.execute(
-            "INSERT INTO templates (template_id, title, description, content, category, tags,"
-            " is_shared, usage_count, created_at, updated_at) VALUES ('template-1-abcdefghi',"
-            " 'Kept', '', '<p>old</p>', '', '[]', 0, 3, '2026-01-01T00:00:00.000Z',"
-            " '2026-01-01T00:00:00.000Z')"
-        )
+    previous_schema_database(db_path, title="Kept", usage_count=3)
     store = Store(open_database(db_path))
-    kept = store.get_template("template-1-abcdefghi")
+    kept = store.get_template(OLD_TEMPLATE_ID)
     assert (kept.title, kept.usageCount) == ("Kept", 3)
     assert current_revision(store.database.engine) == "0002"
     backups = list(db_path.parent.glob("*.before-0002.bak"))
