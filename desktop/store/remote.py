@@ -28,11 +28,6 @@ CHILDREN: dict[str, tuple[str, str, str]] = {
 }
 
 
-def parent_key(entity: str, state: dict[str, Any]) -> str | None:
-    parent = PARENTS.get(entity)
-    return record_key(parent[0], str(state[parent[1]])) if parent else None
-
-
 def record_id(entity: str, state: dict[str, Any]) -> str:
     return str(state[ROW_TYPES[entity].id_field])
 

@@ -20,7 +20,6 @@ server moved on meanwhile, that write is refused and becomes a new conflict.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
@@ -475,7 +474,3 @@ def _settle(
     else:
         outbox.requeue(session, conflict.entry_id, Op.UPDATE, result)
     return result
-
-
-def dumps(conflict: Conflict) -> str:
-    return json.dumps(conflict.to_json(), indent=2, sort_keys=True)

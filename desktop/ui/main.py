@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -45,7 +44,6 @@ from desktop.store import transfer
 from desktop.store.db import AlreadyRunning, InstanceLock, StoreError, open_database
 from desktop.store.outbox import State, record_key
 from desktop.store.services import NotFound, Store
-from desktop.sync.config import load_settings
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
 from desktop.ui.panels import ConflictsPanel, FailedPanel
@@ -194,8 +192,6 @@ class MainWindow(QMainWindow):
         self.list.setUniformItemSizes(True)
         self.new_button = QPushButton("New template")
         self.editor = TemplateEditor(store)
-        self.preview = QTextBrowser()  # the selected template, read-only (e.g. for copying)
-        self.preview.hide()
         column = QWidget()
         left = QVBoxLayout(column)
         left.setContentsMargins(0, 0, 0, 0)
@@ -353,7 +349,6 @@ class MainWindow(QMainWindow):
         template_id = self.model.template_at(current.row()).templateId
         if template_id != self.editor.template_id:
             self.editor.load(template_id)
-        self.preview.setHtml(self.editor.current_fields()["content"])
 
     def _keep_selection(self) -> None:
         """After the list reloads, select the template being edited again (if listed)."""
@@ -364,10 +359,7 @@ class MainWindow(QMainWindow):
             self.list.setCurrentIndex(self.model.index(row))
             self.list.selectionModel().blockSignals(False)
         elif current is not None and not self.search.text():
-            self.editor.load(None)
-            self.preview.clear()
-        else:
-            self.preview.clear()
+            self.editor.load(None)  # it is gone (deleted here or by a sync)
 
     def select(self, template_id: str) -> None:
         row = self.model.row_of(template_id)
@@ -517,12 +509,11 @@ class MainWindow(QMainWindow):
         self.category.blockSignals(False)
 
     def _show_sync_status(self, status: SyncStatus) -> None:
-        settings = load_settings(self.store)
         text = status.text
         if status.mode == "not configured":
             text += ' · <a href="settings">Set up sync...</a>'
         else:
-            text = f"{settings.endpoint_url or settings.region} as {settings.user_id} · {text}"
+            text = f"{status.target} · {text}"
         if status.message and status.mode in ("offline", "paused", "trouble"):
             self.sync_status.setToolTip(status.message)
         else:

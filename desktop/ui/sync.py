@@ -32,6 +32,7 @@ class SyncStatus:
     failed: int = 0
     conflicts: int = 0
     last_success: str | None = None
+    target: str = ""  # "<endpoint or region> as <user id>", when configured
     message: str = ""
     sent_this_cycle: int = 0
 
@@ -190,6 +191,11 @@ class SyncController(QObject):
             failed=counts[State.FAILED],
             conflicts=counts[State.CONFLICT],
             last_success=last_success(self.store),
+            target=(
+                f"{settings.endpoint_url or settings.region} as {settings.user_id}"
+                if settings.configured
+                else ""
+            ),
         )
 
     def refresh(self) -> None:

@@ -21,22 +21,8 @@ pytestmark = pytest.mark.dynamodb
 def test_tables_create_then_push_and_status(
     db_path: Path, dynamodb_local: DynamoDBLocal, prefix: str, server: Server
 ) -> None:
-    endpoint = dynamodb_local.endpoint_url
     assert gravy("sync", "status", db=db_path).stdout.startswith("sync target: none configured")
-    assert (
-        gravy(
-            "config",
-            "set",
-            "--user-id",
-            "ann",
-            "--table-prefix",
-            prefix,
-            "--endpoint-url",
-            endpoint,
-            db=db_path,
-        ).returncode
-        == 0
-    )
+    _configure(db_path, dynamodb_local.endpoint_url, prefix)
     created = gravy("tables", "create", db=db_path)
     assert created.returncode == 0 and "all tables ready" in created.stdout
     assert gravy("tables", "create", db=db_path).returncode == 0, "safe to run twice"
