@@ -490,6 +490,57 @@ class Store:
             result.append(node)
         return result
 
+    # -- undoing a deletion ---------------------------------------------------------------
+
+    def with_children(self, entity: str, record_id: str) -> list[tuple[str, domain.Record]]:
+        """A record and what its deletion takes with it (a template's versions, a page's
+        nodes), parent first: what :meth:`restore` needs to undo the deletion."""
+        children = {"template": ("version", "template_id"), "page": ("node", "page_id")}
+        with self.database.read() as session:
+            found: list[tuple[str, domain.Record]] = [
+                (entity, self._load(session, entity, record_id).record)
+            ]
+            if entity in children:
+                child, column = children[entity]
+                order = "position" if child == "node" else "created_at"
+                for loaded in rows.load_where(
+                    session, child, f"{column} = ?", (record_id,), order=order
+                ):
+                    found.append((child, loaded.record))
+        return found
+
+    def restore(self, records: list[tuple[str, domain.Record]]) -> None:
+        """Put deleted records back with their ids, in one transaction (the undo of a
+        deletion; a deletion not yet sent coalesces with it into an update). The records
+        count as edited now, so the restored copy wins over the deletion everywhere; a node
+        goes back at its position among its page's nodes as they are now. A record that
+        exists again already is left as it is."""
+        stamp = now_iso()
+        parents = {"version": ("template", "templateId"), "node": ("page", "pageId")}
+        changed: list[tuple[str, str]] = []
+        with self.database.write() as session:
+            for entity, record in records:
+                if rows.load(session, entity, record.id) is not None:  # type: ignore[attr-defined]
+                    continue
+                if "updatedAt" in type(record).model_fields:
+                    record = record.model_copy(update={"updatedAt": stamp})
+                parent_key = None
+                if entity in parents:
+                    parent_entity, field = parents[entity]
+                    parent_id = str(getattr(record, field))
+                    self._load(session, parent_entity, parent_id)  # NotFound if it is gone
+                    parent_key = record_key(parent_entity, parent_id)
+                if isinstance(record, domain.Node):
+                    siblings = [n.record for n in self._siblings(session, record.pageId)]
+                    at = min(record.position, len(siblings))
+                    record = record.model_copy(update={"position": at})
+                    self._renumber(session, [*siblings[:at], record, *siblings[at:]], record)
+                self._put(session, entity, record, Op.CREATE, parent_key)
+                changed.append((entity, record.id))  # type: ignore[attr-defined]
+                if isinstance(record, domain.Node):
+                    changed.append(("page", record.pageId))
+        self._notify(changed)
+
     # -- import and export ---------------------------------------------------------------
 
     def export_sections(self) -> dict[str, list[domain.Record]]:

@@ -32,9 +32,11 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -57,6 +59,7 @@ from desktop.ui.records import (
 from desktop.ui.settings import SettingsDialog
 from desktop.ui.sync import SyncController, SyncStatus
 from desktop.ui.tasks import Tasks
+from desktop.ui.undo import Edits
 
 PAGE_SIZE = 200
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -161,6 +164,16 @@ class TemplateListModel(QAbstractListModel):
         return next((i for i, t in enumerate(self._items) if t.templateId == template_id), -1)
 
 
+def _text_history(widget: QWidget | None, redo: bool) -> bool:
+    """Whether ``widget`` is a text field with an edit of its own to undo (or redo)."""
+    if isinstance(widget, QLineEdit):
+        return widget.isRedoAvailable() if redo else widget.isUndoAvailable()
+    if isinstance(widget, QTextEdit | QPlainTextEdit):
+        document = widget.document()
+        return document.isRedoAvailable() if redo else document.isUndoAvailable()
+    return False
+
+
 class MainWindow(QMainWindow):
     SECTIONS = ("Templates", "Snippets", "Variable presets", "Pages", "Conflicts", "Failed")
     CONFLICTS, FAILED = 4, 5
@@ -172,6 +185,7 @@ class MainWindow(QMainWindow):
         self.signals = StoreSignals(store)
         self.tasks = Tasks(self)
         self.sync = SyncController(store, self.tasks, parent=self)
+        self.edits = Edits(store, self)
 
         # Sidebar and sections.
         self.sidebar = QListWidget()
@@ -230,8 +244,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.sync_button)
         self._undo_button = QPushButton("Undo")
         self._undo_button.hide()
+        self._undo_hider = QTimer(self, singleShot=True, interval=10_000)
+        self._undo_hider.timeout.connect(self._undo_button.hide)
         self.statusBar().addWidget(self._undo_button)
-        self._undo_delete: domain.Template | None = None
+        self._undo_index = 0
 
         self._build_menus()
         self._search_timer = QTimer(self, singleShot=True, interval=120)
@@ -253,7 +269,10 @@ class MainWindow(QMainWindow):
         self.editor.history_requested.connect(self.history)
         self.conflicts.changed.connect(self._after_queue_change)
         self.failed.changed.connect(self._after_queue_change)
-        self._undo_button.clicked.connect(self.undo_delete)
+        self._undo_button.clicked.connect(self.edits.stack.undo)
+        self.edits.stack.indexChanged.connect(self._offer_undo)
+        self.edits.on_reveal(self._reveal)
+        self.edits.on_failure(lambda what, why: QMessageBox.warning(self, f"{what}: not done", why))
         self.sidebar.setCurrentRow(0)
         if self.model.rowCount():  # open on the most recent template, ready to type
             self.list.setCurrentIndex(self.model.index(0))
@@ -289,8 +308,8 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = self.menuBar().addMenu("&Edit")
         self._action(edit, "&Find", self._focus_search, QKeySequence.StandardKey.Find)
-        self._action(edit, "&Undo", self.editor.body.undo, QKeySequence.StandardKey.Undo)
-        self._action(edit, "&Redo", self.editor.body.redo, QKeySequence.StandardKey.Redo)
+        self._action(edit, "&Undo", self.undo, QKeySequence.StandardKey.Undo)
+        self._action(edit, "&Redo", self.redo, QKeySequence.StandardKey.Redo)
         sync_menu = self.menuBar().addMenu("&Sync")
         self._action(sync_menu, "Sync &now", lambda: self.sync.sync_now(), "F5")
         self._action(sync_menu, "&Full sync", lambda: self.sync.sync_now(full=True), "Shift+F5")
@@ -305,7 +324,7 @@ class MainWindow(QMainWindow):
 
     def _section(self, row: int) -> RecordSection:
         if row not in self._sections:
-            section = self._section_factories[row](self.store)
+            section = self._section_factories[row](self.store, self.edits)
             section.changed.connect(self.sync.local_change)
             placeholder = self.stack.widget(row)
             self.stack.insertWidget(row, section)
@@ -395,25 +414,46 @@ class MainWindow(QMainWindow):
         if template_id is None:
             return
         self.editor.save()
-        deleted = self.store.delete_template(template_id)
-        self._undo_delete = deleted
-        self.editor.load(None)
-        self.statusBar().showMessage(f"Deleted \u201c{deleted.title}\u201d", 10_000)
-        self._undo_button.show()
-        QTimer.singleShot(10_000, self._undo_button.hide)
+        if self.edits.delete("template", template_id):
+            self.editor.load(None)
 
-    def undo_delete(self) -> None:
-        """Bring the deleted template back, with its id (queued as an update if its
-        deletion has not left this computer yet)."""
-        deleted = self._undo_delete
-        if deleted is None:
-            return
-        self._undo_delete = None
-        self._undo_button.hide()
-        fields = deleted.model_dump(exclude={"latestVersion"})
-        restored = self.store.create_template(**fields)
-        self.statusBar().showMessage(f"Restored \u201c{restored.title}\u201d", 5_000)
-        self.select(restored.templateId)
+    # -- undo -----------------------------------------------------------------------------
+
+    def undo(self) -> None:
+        """Edit > Undo: the focused text field's own undo while it has one, else the last
+        record-level action (a deletion, a node move)."""
+        widget = QApplication.focusWidget()
+        if _text_history(widget, redo=False):
+            widget.undo()  # type: ignore[union-attr]
+        else:
+            self.edits.stack.undo()
+
+    def redo(self) -> None:
+        widget = QApplication.focusWidget()
+        if _text_history(widget, redo=True):
+            widget.redo()  # type: ignore[union-attr]
+        else:
+            self.edits.stack.redo()
+
+    def _offer_undo(self, index: int) -> None:
+        """After a deletion (or its redo), say what happened and offer Undo for a while."""
+        if index > self._undo_index and self.edits.stack.canUndo():
+            done = self.edits.stack.undoText()
+            self.statusBar().showMessage(f"{done} \u00b7 Ctrl+Z to undo", 10_000)
+            self._undo_button.setText("Undo")
+            self._undo_button.setToolTip(f"Undo {done}")
+            self._undo_button.show()
+            self._undo_hider.start()
+        else:
+            self._undo_button.hide()
+        self._undo_index = index
+
+    def _reveal(self, entity: str, record_id: str) -> None:
+        """Show a record that an undo brought back."""
+        rows = {"template": 0, "snippet": 1, "preset": 2, "page": 3, "node": 3}
+        self.sidebar.setCurrentRow(rows[entity])
+        if entity == "template":
+            self.select(record_id)
 
     def populate(self, template_id: str) -> None:
         PopulateDialog(self.store, template_id, self).exec()

@@ -37,6 +37,7 @@ from desktop.store.db import StoreError
 from desktop.store.outbox import State, record_key
 from desktop.store.services import NotFound, Store
 from desktop.ui.richtext import VariableHighlighter, document_html
+from desktop.ui.undo import Edits
 
 AUTOSAVE_MS = 600
 #: The list marks of the sync states (as in the template list): waiting, syncing, failed,
@@ -285,9 +286,10 @@ class NodeForm(Form):
 class PageForm(Form):
     """A page's title and published flag, and its nodes in order (add, edit, move, delete)."""
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, edits: Edits, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.edits = edits
         self.title = QLineEdit(placeholderText="Page title")
         self.published = QCheckBox("Published")
         self.nodes = QListWidget()
@@ -319,7 +321,7 @@ class PageForm(Form):
         self.up.clicked.connect(lambda: self._move(-1))
         self.down.clicked.connect(lambda: self._move(1))
         self.delete_node.clicked.connect(self._delete_node)
-        self.node_form.saved.connect(self._refresh_nodes)
+        self.node_form.saved.connect(self.show_nodes)
         self._node_ids: list[str] = []
 
     def values(self) -> dict[str, Any]:
@@ -328,12 +330,12 @@ class PageForm(Form):
     def show_record(self, record: domain.Page | None) -> None:
         self.title.setText(record.title if record else "")
         self.published.setChecked(bool(record and record.isPublished))
-        self._refresh_nodes()
+        self.show_nodes()
 
     def write(self, record_id: str, changes: dict[str, Any]) -> None:
         self.store.update_page(record_id, **changes)
 
-    def _refresh_nodes(self, select: str | None = None) -> None:
+    def show_nodes(self, select: str | None = None) -> None:
         current = select or (
             self._node_ids[self.nodes.currentRow()]
             if 0 <= self.nodes.currentRow() < len(self._node_ids)
@@ -367,22 +369,22 @@ class PageForm(Form):
             except InvalidInput as error:
                 QMessageBox.warning(self, "Cannot add the node", "\n".join(error.problems))
                 return
-            self._refresh_nodes(select=node.id)
+            self.show_nodes(select=node.id)
 
     def _move(self, step: int) -> None:
         row = self.nodes.currentRow()
         if 0 <= row < len(self._node_ids) and 0 <= row + step < len(self._node_ids):
             node_id = self._node_ids[row]
             self.node_form.save()
-            self.store.move_node(node_id, row + step)
-            self._refresh_nodes(select=node_id)
+            self.edits.move_node(node_id, row + step)
+            self.show_nodes(select=node_id)
 
     def _delete_node(self) -> None:
         row = self.nodes.currentRow()
         if 0 <= row < len(self._node_ids):
             self.node_form.load(None, None)
-            self.store.delete_node(self._node_ids[row])
-            self._refresh_nodes()
+            self.edits.delete("node", self._node_ids[row])
+            self.show_nodes()
 
 
 class RecordSection(QWidget):
@@ -397,7 +399,7 @@ class RecordSection(QWidget):
         label: Callable[[Any], str],
         record_id: Callable[[Any], str],
         create: Callable[[str], Any],
-        delete: Callable[[str], Any],
+        edits: Edits,
         form: Form,
         badges: Callable[[], dict[str, State]],
         parent: QWidget | None = None,
@@ -408,7 +410,7 @@ class RecordSection(QWidget):
         self.label = label
         self.record_id = record_id
         self.make = create
-        self.delete = delete
+        self.edits = edits
         self.form = form
         self.badges = badges
         self.records: list[Any] = []
@@ -439,7 +441,19 @@ class RecordSection(QWidget):
         self.new_button.clicked.connect(self.new_record)
         self.delete_button.clicked.connect(self.delete_current)
         form.saved.connect(self._after_save)
+        edits.on_reveal(self._revealed)
         self.reload()
+
+    def _revealed(self, entity: str, record_id: str) -> None:
+        """A record came back (an undo): list it and show it."""
+        if entity == self.noun:
+            self.search.clear()
+            self.reload(select=record_id)
+        elif entity == "node" and isinstance(self.form, PageForm):
+            node = self.form.store.get_node(record_id)
+            self.search.clear()
+            self.reload(select=node.pageId)
+            self.form.show_nodes(select=record_id)
 
     def reload(self, select: str | None = None) -> None:
         keep = select or self.form.record_id
@@ -493,45 +507,45 @@ class RecordSection(QWidget):
             return
         record_id = self.form.record_id
         self.form.load(None, None)
-        self.delete(record_id)
+        self.edits.delete(self.noun, record_id)
         self.reload()
         self.changed.emit()
 
 
-def snippet_section(store: Store) -> RecordSection:
+def snippet_section(store: Store, edits: Edits) -> RecordSection:
     return RecordSection(
         "snippet",
         lambda query: store.search_snippets(query) if query else store.list_snippets(),
         lambda s: s.title,
         lambda s: s.snippetId,
         lambda title: store.create_snippet(title),
-        store.delete_snippet,
+        edits,
         SnippetForm(store),
         store.queue_states,
     )
 
 
-def preset_section(store: Store) -> RecordSection:
+def preset_section(store: Store, edits: Edits) -> RecordSection:
     return RecordSection(
         "preset",
         lambda query: [p for p in store.list_presets() if query.lower() in p.name.lower()],
         lambda p: p.name,
         lambda p: p.presetId,
         lambda name: store.create_preset(name),
-        store.delete_preset,
+        edits,
         PresetForm(store),
         store.queue_states,
     )
 
 
-def page_section(store: Store) -> RecordSection:
+def page_section(store: Store, edits: Edits) -> RecordSection:
     return RecordSection(
         "page",
         lambda query: [p for p in store.list_pages() if query.lower() in p.title.lower()],
         lambda p: f"{p.title}{'  (published)' if p.isPublished else ''}",
         lambda p: p.id,
         lambda title: store.create_page(title),
-        store.delete_page,
-        PageForm(store),
+        edits,
+        PageForm(store, edits),
         store.queue_states,
     )

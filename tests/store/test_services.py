@@ -243,3 +243,78 @@ def test_search_puts_title_matches_first_then_newest_matches(store: Store) -> No
         "Quarterly report",
         "New",
     ]
+
+
+def _all_sent(store: Store) -> None:
+    with store.database.write() as session:  # pretend everything was synced
+        for entry in outbox.entries(session):
+            outbox.complete(session, entry.id)
+
+
+def test_a_deleted_template_comes_back_with_its_id_versions_and_search_entry(
+    store: Store,
+) -> None:
+    template = store.create_template("Offer letter", content="<p>Dear [[name]]</p>")
+    store.update_template(template.templateId, content="<p>Dear [[name]], welcome</p>")
+    versions = store.versions(template.templateId)
+    _all_sent(store)
+    taken = store.with_children("template", template.templateId)
+    assert [entity for entity, _ in taken] == ["template"] + ["version"] * len(versions)
+    store.delete_template(template.templateId)
+    _all_sent(store)  # the deletion reached the server
+    store.restore(taken)
+    back = store.get_template(template.templateId)
+    assert back.content == "<p>Dear [[name]], welcome</p>"
+    assert back.updatedAt > template.updatedAt  # edited now: it wins over the deletion
+    assert {v.versionId for v in store.versions(template.templateId)} == {
+        v.versionId for v in versions
+    }
+    assert [t.templateId for t in store.search_templates("welcome")] == [template.templateId]
+    # The deletion was sent, so the server gets the template, then its versions, again.
+    assert queue(store) == [(f"template:{template.templateId}", "create")] + [
+        (f"version:{v.versionId}", "create") for v in sorted(versions, key=lambda v: v.createdAt)
+    ]
+
+
+def test_undoing_an_unsent_deletion_leaves_one_queue_entry_per_record(store: Store) -> None:
+    snippet = store.create_snippet("Sign-off", content="<p>Best</p>")
+    _all_sent(store)
+    store.update_snippet(snippet.snippetId, content="<p>Best wishes</p>")
+    taken = store.with_children("snippet", snippet.snippetId)
+    store.delete_snippet(snippet.snippetId)
+    store.restore(taken)
+    assert store.get_snippet(snippet.snippetId).content == "<p>Best wishes</p>"
+    assert [key for key, _ in queue(store)] == [f"snippet:{snippet.snippetId}"]
+    assert queue(store)[0][1] != "delete"
+
+
+def test_a_deleted_page_comes_back_with_its_nodes_in_order(store: Store) -> None:
+    page = store.create_page("Storyboard", isPublished=True)
+    for title in ("One", "Two", "Three"):
+        store.add_node(page.id, title, prompt=f"{title} prompt")
+    taken = store.with_children("page", page.id)
+    store.delete_page(page.id)
+    assert store.nodes(page.id) == []
+    store.restore(taken)
+    assert store.get_page(page.id).isPublished is True
+    assert [(n.title, n.position, n.prompt) for n in store.nodes(page.id)] == [
+        ("One", 0, "One prompt"),
+        ("Two", 1, "Two prompt"),
+        ("Three", 2, "Three prompt"),
+    ]
+
+
+def test_a_deleted_node_goes_back_to_its_place(store: Store) -> None:
+    page = store.create_page("P")
+    nodes = [store.add_node(page.id, title) for title in ("A", "B", "C")]
+    taken = store.with_children("node", nodes[1].id)
+    store.delete_node(nodes[1].id)
+    store.restore(taken)
+    assert [(n.title, n.position) for n in store.nodes(page.id)] == [("A", 0), ("B", 1), ("C", 2)]
+    # Restoring twice changes nothing; a node whose page is gone cannot come back.
+    store.restore(taken)
+    assert len(store.nodes(page.id)) == 3
+    taken = store.with_children("node", nodes[0].id)
+    store.delete_page(page.id)
+    with pytest.raises(NotFound):
+        store.restore(taken)

@@ -19,31 +19,7 @@ from desktop.store.db import AlreadyRunning
 from desktop.store.services import Store
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker
 from desktop.ui.main import PAGE_SIZE, MainWindow, open_for_window
-
-SCREENSHOTS = Path(os.environ.get("GRAVY_SCREENSHOTS", Path(__file__).parents[2] / "screenshots"))
-
-
-def shoot(widget: object, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    assert widget.grab().save(str(SCREENSHOTS / f"{name}.png"))  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-def window(qtbot: QtBot, store: Store) -> MainWindow:
-    window = MainWindow(store, start_sync=False)
-    qtbot.addWidget(window)
-    window.show()
-    return window
-
-
-def titles(window: MainWindow) -> list[str]:
-    model = window.model
-    return [model.template_at(row).title for row in range(model.rowCount())]
-
-
-def open_template(window: MainWindow, title: str) -> None:
-    row = titles(window).index(title)
-    window.list.setCurrentIndex(window.model.index(row))
+from tests.ui.helpers import open_template, shoot, titles
 
 
 def test_first_run_says_changes_wait_for_a_sync_target(window: MainWindow, store: Store) -> None:
@@ -160,7 +136,7 @@ def test_delete_can_be_undone(qtbot: QtBot, window: MainWindow, store: Store) ->
     window.delete_current()
     assert titles(window) == []
     assert window._undo_button.isVisible()
-    window.undo_delete()
+    window._undo_button.click()
     restored = store.get_template(template.templateId)
     assert (restored.title, restored.content, restored.tags) == ("Precious", "<p>Words</p>", ["a"])
     assert titles(window) == ["Precious"]
@@ -269,7 +245,7 @@ def test_snippets_presets_and_pages_are_edited_in_their_sections(
     page_form = window.pages.form
     for title in ("Opening", "Middle", "Close"):
         store.add_node(page.id, title)
-    page_form._refresh_nodes()
+    page_form.show_nodes()
     page_form.nodes.setCurrentRow(2)
     page_form.up.click()
     assert [n.title for n in store.nodes(page.id)] == ["Opening", "Close", "Middle"]

@@ -1,0 +1,127 @@
+"""The window's undo history of record-level actions: deleting a template, snippet,
+preset, page or node, and moving a node. Text undo stays with each text field (its own
+history, Ctrl+Z while it has the focus); Edit > Undo reaches this history otherwise.
+
+Each action is done first and pushed afterwards, so an action that fails (disk full, the
+record deleted by a sync meanwhile) is reported and never enters the history. Undoing a
+deletion puts the record back with its id and what went with it (a template's versions, a
+page's nodes): see :meth:`desktop.store.services.Store.restore`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QWidget
+
+from desktop import domain
+from desktop.store.db import StoreError
+from desktop.store.services import NotFound, Store
+
+Reveal = Callable[[str, str], None]  # (entity, id): show the record that came back
+Report = Callable[[str, str], object]  # (what failed, why)
+
+
+class _Delete(QUndoCommand):
+    def __init__(self, edits: Edits, entity: str, taken: list[tuple[str, domain.Record]]) -> None:
+        record = taken[0][1]
+        label = getattr(record, "title", None) or getattr(record, "name", "")
+        super().__init__(f"Delete {entity} \u201c{label}\u201d")
+        self.edits, self.entity, self.taken = edits, entity, taken
+        self.record_id: str = record.id  # type: ignore[attr-defined]
+        self._done = True  # pushed after the deletion happened
+
+    def redo(self) -> None:
+        if self._done:
+            self._done = False
+            return
+        self.edits.attempt(self.text(), self._delete_again)
+
+    def _delete_again(self) -> None:
+        self.taken = self.edits.store.with_children(self.entity, self.record_id)
+        self.edits.deleters[self.entity](self.record_id)
+
+    def undo(self) -> None:
+        if self.edits.attempt(f"Undo {self.text()}", lambda: self.edits.store.restore(self.taken)):
+            self.edits.reveal(self.entity, self.record_id)
+
+
+class _MoveNode(QUndoCommand):
+    def __init__(self, edits: Edits, node: domain.Node, to: int) -> None:
+        super().__init__(f"Move node \u201c{node.title}\u201d")
+        self.edits, self.node_id, self.page_id = edits, node.id, node.pageId
+        self.before, self.after = node.position, to
+        self._done = True
+
+    def _move(self, position: int) -> None:
+        if self.edits.attempt(
+            self.text(), lambda: self.edits.store.move_node(self.node_id, position)
+        ):
+            self.edits.reveal("node", self.node_id)
+
+    def redo(self) -> None:
+        if self._done:
+            self._done = False
+            return
+        self._move(self.after)
+
+    def undo(self) -> None:
+        self._move(self.before)
+
+
+class Edits:
+    """Record-level actions, done through the store and kept on an undo stack."""
+
+    def __init__(self, store: Store, parent: QWidget) -> None:
+        self.store = store
+        self.stack = QUndoStack(parent)
+        self.stack.setUndoLimit(100)
+        self.deleters: dict[str, Callable[[str], object]] = {
+            "template": store.delete_template,
+            "snippet": store.delete_snippet,
+            "preset": store.delete_preset,
+            "page": store.delete_page,
+            "node": store.delete_node,
+        }
+        self._reveal: list[Reveal] = []
+        self._report: Report = lambda _what, _why: None
+
+    def on_reveal(self, reveal: Reveal) -> None:
+        self._reveal.append(reveal)
+
+    def on_failure(self, report: Report) -> None:
+        self._report = report
+
+    def reveal(self, entity: str, record_id: str) -> None:
+        for reveal in self._reveal:
+            reveal(entity, record_id)
+
+    def attempt(self, what: str, action: Callable[[], object]) -> bool:
+        """Run ``action``; an environment fault or a record gone meanwhile is reported."""
+        try:
+            action()
+        except (StoreError, NotFound) as error:
+            self._report(what, str(error))
+            return False
+        return True
+
+    def delete(self, entity: str, record_id: str) -> bool:
+        """Delete a record (and its versions or nodes); undoable. False if it failed."""
+        taken: list[list[tuple[str, domain.Record]]] = []
+
+        def delete() -> None:
+            taken.append(self.store.with_children(entity, record_id))
+            self.deleters[entity](record_id)
+
+        if not self.attempt(f"Delete {entity}", delete):
+            return False
+        self.stack.push(_Delete(self, entity, taken[0]))
+        return True
+
+    def move_node(self, node_id: str, to: int) -> bool:
+        node = self.store.get_node(node_id)
+        if not self.attempt("Move node", lambda: self.store.move_node(node_id, to)):
+            return False
+        self.stack.push(_MoveNode(self, node, to))
+        return True

@@ -1,0 +1,28 @@
+"""Helpers shared by the window tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from desktop.ui.main import MainWindow
+
+SCREENSHOTS = Path(os.environ.get("GRAVY_SCREENSHOTS", Path(__file__).parents[2] / "screenshots"))
+
+
+def shoot(widget: object, name: str) -> Path:
+    """Save a screenshot of ``widget`` into the (uncommitted) screenshots folder."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    target = SCREENSHOTS / f"{name}.png"
+    assert widget.grab().save(str(target))  # type: ignore[attr-defined]
+    return target
+
+
+def titles(window: MainWindow) -> list[str]:
+    model = window.model
+    return [model.template_at(row).title for row in range(model.rowCount())]
+
+
+def open_template(window: MainWindow, title: str) -> None:
+    row = titles(window).index(title)
+    window.list.setCurrentIndex(window.model.index(row))
