@@ -18,6 +18,8 @@ from desktop.store.db import open_database
 from desktop.store.services import Store
 from tests.dynamodb_local import DynamoDBLocal
 
+pytest_plugins = ["tests.full_disk"]  # the ``disk`` fixture
+
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:

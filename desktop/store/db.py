@@ -140,7 +140,7 @@ class Database:
         try:
             with session.begin():
                 yield session
-        except DBAPIError as error:
+        except (DBAPIError, sqlite3.Error) as error:  # the ORM's, or rows.py's raw cursor's
             fault = classify_sqlite_error(error, self.path)
             if fault is not None:
                 raise fault from error

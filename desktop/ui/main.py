@@ -4,6 +4,7 @@ Qt model with instant search and a category filter, the editor, and sync always 
 
 from __future__ import annotations
 
+import html
 import sys
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ from desktop.store.outbox import State, record_key
 from desktop.store.services import NotFound, Store
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
+from desktop.ui.faults import FaultDialogs, explain, log_to_file
 from desktop.ui.panels import ConflictsPanel, FailedPanel
 from desktop.ui.records import (
     BADGES,
@@ -549,12 +551,14 @@ class MainWindow(QMainWindow):
         self.category.blockSignals(False)
 
     def _show_sync_status(self, status: SyncStatus) -> None:
-        text = status.text
+        text = html.escape(status.text, quote=False)
         if status.mode == "not configured":
             text += ' · <a href="settings">Set up sync...</a>'
         else:
-            text = f"{status.target} · {text}"
-        if status.message and status.mode in ("offline", "paused", "trouble"):
+            text = f"{html.escape(status.target, quote=False)} · {text}"
+        if status.mode in ("signed out", "trouble"):
+            text += ' · <a href="settings">Sync settings...</a>'
+        if status.message and status.mode in ("offline", "paused", "signed out", "trouble"):
             self.sync_status.setToolTip(status.message)
         else:
             self.sync_status.setToolTip("")
@@ -630,11 +634,18 @@ def open_for_window(path: Path) -> tuple[Store, InstanceLock]:
 def run_gui(path: Path) -> int:
     app = make_application()
     try:
+        log_path: Path | None = log_to_file()
+    except OSError:
+        log_path = None
+    faults = FaultDialogs(QApplication.activeWindow, log_path)
+    try:
         store, lock = open_for_window(path)
     except StoreError as error:
         print(f"gravy-desktop: {error}", file=sys.stderr, flush=True)
-        QMessageBox.critical(None, "Gravy Desktop cannot start", str(error))
+        title, text = explain(error, at_start=True) or ("Gravy Desktop cannot start", str(error))
+        QMessageBox.critical(None, title, text)
         return 2
+    faults.install()
     with lock:
         window = MainWindow(store)
         window.show()

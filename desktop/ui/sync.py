@@ -27,7 +27,9 @@ OFFLINE_RETRY_MS = 15_000
 class SyncStatus:
     """What the status area shows."""
 
-    mode: str  # "not configured", "online", "offline", "paused", "syncing", "trouble"
+    #: "not configured", "online", "offline", "paused" (by the writer), "signed out" (the
+    #: credentials are missing or refused), "syncing", "trouble" (see ``message``)
+    mode: str
     queued: int = 0
     failed: int = 0
     conflicts: int = 0
@@ -44,6 +46,12 @@ class SyncStatus:
             head = f"Syncing... {self.sent_this_cycle} sent"
         elif self.mode == "paused":
             head = "Sync paused"
+        elif self.mode == "offline":
+            head = "Offline: changes wait on this computer"
+        elif self.mode == "signed out":
+            head = "Sync paused: the AWS credentials are missing or were refused"
+        elif self.mode == "trouble":
+            head = f"Sync problem: {_first_line(self.message)}" if self.message else "Sync problem"
         else:
             head = self.mode.capitalize()
         parts = [head, f"{self.queued} queued"]
@@ -57,6 +65,11 @@ class SyncStatus:
         return " · ".join(parts)
 
 
+def _first_line(message: str, limit: int = 90) -> str:
+    line = message.strip().splitlines()[0] if message.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "\u2026"
+
+
 def _short(stamp: str) -> str:
     return stamp.replace("T", " ")[:16] + " UTC"
 
@@ -64,7 +77,7 @@ def _short(stamp: str) -> str:
 _MODES = {
     EngineState.IDLE: "online",
     EngineState.OFFLINE: "offline",
-    EngineState.CREDENTIALS: "paused",
+    EngineState.CREDENTIALS: "signed out",
     EngineState.SETUP: "trouble",
     EngineState.BUSY: "online",
     EngineState.RETRYING: "trouble",
@@ -167,7 +180,7 @@ class SyncController(QObject):
         self._running = False
         try:
             problem = classify(error)
-            mode = "paused" if problem.kind == "credentials" else "trouble"
+            mode = "signed out" if problem.kind == "credentials" else "trouble"
             message = f"{problem.code}: {problem.message}"
         except BaseException:  # a bug, not an environment fault: say so plainly
             log.exception("sync failed", exc_info=error)

@@ -12,10 +12,13 @@ from sqlalchemy import text
 from desktop.store.db import (
     DatabaseCorrupt,
     DatabaseTooNew,
+    DiskFull,
     InstanceLock,
     NotAGravyDatabase,
     open_database,
 )
+from desktop.store.services import Store
+from tests.full_disk import Disk
 
 
 def digest(path: Path) -> str:
@@ -95,3 +98,23 @@ def test_instance_lock_refuses_a_second_holder_and_is_freed_by_kill_9(db_path: P
     lock = InstanceLock(db_path, "app")
     assert lock.acquire(), "the operating system released the dead process's lock"
     lock.release()
+
+
+def test_a_full_disk_is_reported_as_such_and_the_store_works_again_with_room(
+    store: Store, disk: Disk
+) -> None:
+    template = store.create_template("Notes", content="<p>short</p>")
+    disk.fill()
+    long = "<p>" + " ".join(f"word{i}" for i in range(8_000)) + "</p>"
+    with pytest.raises(DiskFull, match="is full; free some space"):
+        store.update_template(template.templateId, content=long)  # written by rows.py's cursor
+    with pytest.raises(DiskFull):
+        store.create_template("More", content=long)  # and through the ORM
+    assert store.get_template(template.templateId).content == "<p>short</p>"
+    assert [e.record_key for e in store.queue_entries()] == [
+        f"template:{template.templateId}",
+        f"version:{template.latestVersion}",
+    ]
+    disk.free()
+    store.update_template(template.templateId, content=long)
+    assert store.get_template(template.templateId).content == long

@@ -17,7 +17,7 @@ from desktop.ui.tasks import Tasks
 from tests.dynamodb_local import DynamoDBLocal, free_port
 from tests.fault_proxy import FaultProxy
 from tests.sync.conftest import USER, DeviceFactory, Server, settings_for
-from tests.ui.test_main_window import open_template, shoot, titles
+from tests.ui.helpers import open_template, shoot, titles
 
 pytestmark = [pytest.mark.dynamodb, pytest.mark.usefixtures("isolated_qsettings")]
 
@@ -46,7 +46,7 @@ def test_edits_made_offline_go_out_when_the_server_is_reachable(
     window.editor.save()
     report = sync_and_wait(qtbot, window)
     assert report.state == "offline"
-    assert window.sync_status.text().split(" · ")[1] == "Offline"
+    assert window.sync_status.text().split(" · ")[1] == "Offline: changes wait on this computer"
     assert "2 queued" in window.sync_status.text()  # the template (edit coalesced), a version
     assert server.get("GravyTemplates", userId=USER, templateId=template.templateId) is None
 
