@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from desktop import domain
 from desktop.store import transfer
 from desktop.store.services import Store
+from desktop.ui import theme
 from desktop.ui.richtext import word_diff
 from desktop.variables import extract_variables, html_to_text, populate
 
@@ -80,7 +81,7 @@ class PopulateDialog(QDialog):
             form.addRow(QLabel("This template has no variables."))
         self.preview = QTextBrowser()
         self.missing = QLabel()
-        self.missing.setStyleSheet("color: #8a5a00;")
+        theme.style(self.missing, "color: {warning_fg};")
         self.copy_button = QPushButton("Copy")
         self.copy_button.setDefault(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

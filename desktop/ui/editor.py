@@ -35,6 +35,7 @@ from desktop.domain import InvalidInput
 from desktop.store.db import StoreError
 from desktop.store.services import NotFound, Store
 from desktop.sync.merge import merge_text
+from desktop.ui import theme
 from desktop.ui.richtext import VariableHighlighter, document_html, normalized_html
 
 AUTOSAVE_MS = 600
@@ -71,15 +72,16 @@ class TemplateEditor(QWidget):
         self.highlighter = VariableHighlighter(self.body.document())
         self.banner = QLabel()
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(
-            "background: #fff3cd; color: #664d03; padding: 6px; border-radius: 4px;"
+        theme.style(
+            self.banner,
+            "background: {warning_bg}; color: {warning_fg}; padding: 6px; border-radius: 4px;",
         )
         self.banner.hide()
         self.problem = QLabel()
-        self.problem.setStyleSheet("color: #b02a37;")
+        theme.style(self.problem, "color: {error};")
         self.problem.hide()
         self.state = QLabel()
-        self.state.setStyleSheet("color: palette(mid);")
+        theme.style(self.state, "color: {hint};")
 
         self.toolbar = QToolBar("Format")
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -109,7 +111,8 @@ class TemplateEditor(QWidget):
         for line in (self.title, self.category, self.tags, self.description):
             line.textEdited.connect(self._changed)
         self.shared.toggled.connect(self._changed)
-        self.body.textChanged.connect(self._changed)
+        # Only the writer's edits (repainting the highlights changes no text).
+        self.body.textChanged.connect(lambda: self.body.document().isModified() and self._changed())
         self.setEnabled(False)
 
     # -- toolbar --------------------------------------------------------------------------
@@ -331,6 +334,7 @@ class TemplateEditor(QWidget):
             return False
         self.problem.hide()
         self._loaded = now
+        self.body.document().setModified(False)
         self.state.setText("Saved")
         self.saved.emit(self.template_id)
         return True

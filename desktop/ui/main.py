@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -47,6 +47,7 @@ from desktop.store import transfer
 from desktop.store.db import AlreadyRunning, InstanceLock, StoreError, open_database
 from desktop.store.outbox import State, record_key
 from desktop.store.services import NotFound, Store
+from desktop.ui import theme
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
 from desktop.ui.faults import FaultDialogs, explain, log_to_file
@@ -54,6 +55,7 @@ from desktop.ui.panels import ConflictsPanel, FailedPanel
 from desktop.ui.records import (
     BADGES,
     RecordSection,
+    badge_color,
     page_section,
     preset_section,
     snippet_section,
@@ -149,7 +151,7 @@ class TemplateListModel(QAbstractListModel):
             mark = f"{BADGES[badge][0]} " if badge else ""
             return f"{mark}{template.title}"
         if role == Qt.ItemDataRole.ForegroundRole and badge in (State.FAILED, State.CONFLICT):
-            return BADGES[badge][1]
+            return badge_color(badge)
         if role == Qt.ItemDataRole.ToolTipRole:
             status = BADGES[badge][2] if badge else "synced (or never synced: no target)"
             return f"{template.description or template.category or template.title}\n{status}"
@@ -188,6 +190,8 @@ class MainWindow(QMainWindow):
         self.tasks = Tasks(self)
         self.sync = SyncController(store, self.tasks, parent=self)
         self.edits = Edits(store, self)
+        theme.follow_system()
+        theme.on_change(self.refresh_status)
 
         # Sidebar and sections.
         self.sidebar = QListWidget()
@@ -323,6 +327,20 @@ class MainWindow(QMainWindow):
             self._action(
                 view, name, lambda _=False, r=row: self.sidebar.setCurrentRow(r), f"Ctrl+{row + 4}"
             )
+        view.addSeparator()
+        appearance = view.addMenu("&Appearance")
+        group = QActionGroup(self)
+        self.appearance_actions: dict[str, QAction] = {}
+        for name, label in (
+            ("system", "Follow the &system"),
+            ("light", "&Light"),
+            ("dark", "&Dark"),
+        ):
+            action = self._action(appearance, label, lambda _=False, n=name: theme.choose(n))
+            action.setCheckable(True)
+            action.setChecked(theme.chosen() == name)
+            group.addAction(action)
+            self.appearance_actions[name] = action
 
     def _section(self, row: int) -> RecordSection:
         if row not in self._sections:
@@ -553,11 +571,11 @@ class MainWindow(QMainWindow):
     def _show_sync_status(self, status: SyncStatus) -> None:
         text = html.escape(status.text, quote=False)
         if status.mode == "not configured":
-            text += ' · <a href="settings">Set up sync...</a>'
+            text += f" · {self._settings_link('Set up sync...')}"
         else:
             text = f"{html.escape(status.target, quote=False)} · {text}"
         if status.mode in ("signed out", "trouble"):
-            text += ' · <a href="settings">Sync settings...</a>'
+            text += f" · {self._settings_link('Sync settings...')}"
         if status.message and status.mode in ("offline", "paused", "signed out", "trouble"):
             self.sync_status.setToolTip(status.message)
         else:
@@ -570,6 +588,11 @@ class MainWindow(QMainWindow):
         ):
             item = self.sidebar.item(row)
             item.setText(f"{name} ({count})" if count else name)
+
+    def _settings_link(self, label: str) -> str:
+        # Coloured here: a label's rich text keeps the link colour it was first drawn with.
+        color = QApplication.palette().color(QPalette.ColorRole.Link).name()
+        return f'<a href="settings" style="color: {color}">{label}</a>'
 
     def refresh_status(self) -> None:
         self.sync.refresh()
@@ -613,6 +636,7 @@ def make_application() -> QApplication:
     app.setOrganizationName("Gravy")
     app.setApplicationName("Gravy Desktop")
     app.setApplicationVersion(__version__)
+    theme.apply()
     return app
 
 

@@ -36,18 +36,27 @@ from desktop.domain import InvalidInput
 from desktop.store.db import StoreError
 from desktop.store.outbox import State, record_key
 from desktop.store.services import NotFound, Store
+from desktop.ui import theme
 from desktop.ui.richtext import VariableHighlighter, document_html
 from desktop.ui.undo import Edits
 
 AUTOSAVE_MS = 600
 #: The list marks of the sync states (as in the template list): waiting, syncing, failed,
 #: conflict; nothing once synced.
-BADGES: dict[State, tuple[str, QColor, str]] = {
-    State.PENDING: ("●", QColor(120, 120, 120), "waiting to sync"),
-    State.IN_FLIGHT: ("●", QColor(30, 110, 200), "syncing"),
-    State.FAILED: ("▲", QColor(200, 40, 40), "failed to sync"),
-    State.CONFLICT: ("◆", QColor(210, 120, 0), "in conflict"),
+BADGES: dict[State, tuple[str, str, str]] = {
+    State.PENDING: ("●", "pending", "waiting to sync"),
+    State.IN_FLIGHT: ("●", "in_flight", "syncing"),
+    State.FAILED: ("▲", "failed", "failed to sync"),
+    State.CONFLICT: ("◆", "conflict", "in conflict"),
 }
+
+
+def badge_color(state: State) -> QColor:
+    """The colour of a sync badge in the current appearance."""
+    color: QColor = getattr(theme.colors(), BADGES[state][1])
+    return color
+
+
 PREDICTION_STATUSES = ["", "starting", "processing", "succeeded", "failed", "canceled"]
 
 
@@ -62,7 +71,7 @@ class Form(QWidget):
         self._loaded: dict[str, Any] = {}
         self._loading = False
         self.problem = QLabel()
-        self.problem.setStyleSheet("color: #b02a37;")
+        theme.style(self.problem, "color: {error};")
         self.problem.hide()
         self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._timer.timeout.connect(self.save)
@@ -442,6 +451,7 @@ class RecordSection(QWidget):
         self.delete_button.clicked.connect(self.delete_current)
         form.saved.connect(self._after_save)
         edits.on_reveal(self._revealed)
+        theme.on_change(self.reload)
         self.reload()
 
     def _revealed(self, entity: str, record_id: str) -> None:
@@ -463,12 +473,12 @@ class RecordSection(QWidget):
         self.list.clear()
         for record in self.records:
             badge = badges.get(record_key(self.noun, self.record_id(record)))
-            mark, color, meaning = BADGES[badge] if badge else ("", None, "synced")
+            mark, _color, meaning = BADGES[badge] if badge else ("", "", "synced")
             item = QListWidgetItem(f"{mark} {self.label(record)}".strip())
             item.setData(Qt.ItemDataRole.UserRole, self.record_id(record))
             item.setToolTip(meaning)
-            if color is not None and badge in (State.FAILED, State.CONFLICT):
-                item.setForeground(color)
+            if badge in (State.FAILED, State.CONFLICT):
+                item.setForeground(badge_color(badge))
             self.list.addItem(item)
         self.list.blockSignals(False)
         ids = [self.record_id(r) for r in self.records]

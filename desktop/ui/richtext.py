@@ -8,7 +8,6 @@ import html
 import re
 
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QSyntaxHighlighter,
     QTextCharFormat,
@@ -16,6 +15,7 @@ from PySide6.QtGui import (
     QTextListFormat,
 )
 
+from desktop.ui import theme
 from desktop.variables import Delimiters, variable_pattern
 
 _ORDERED = {
@@ -88,9 +88,16 @@ class VariableHighlighter(QSyntaxHighlighter):
         super().__init__(document)
         self.pattern = variable_pattern(delimiters or Delimiters())
         self.style = QTextCharFormat()
-        self.style.setBackground(QColor(255, 214, 102, 110))
-        self.style.setForeground(QColor(150, 80, 0))
         self.style.setFontWeight(QFont.Weight.DemiBold)
+        self._recolor(rehighlight=False)
+        theme.on_change(self._recolor)
+
+    def _recolor(self, rehighlight: bool = True) -> None:
+        colors = theme.colors()
+        self.style.setBackground(colors.variable_bg)
+        self.style.setForeground(colors.variable_fg)
+        if rehighlight:
+            self.rehighlight()
 
     def highlightBlock(self, text: str) -> None:
         for match in self.pattern.finditer(text):
@@ -112,6 +119,7 @@ def word_diff(before: str, after: str) -> str:
     ``before`` struck through in red, words only in ``after`` marked in green. Line breaks
     are kept (and never count as changes on their own)."""
     a, b = _words(before), _words(after)
+    colors = theme.colors()
     out = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         gone, added = _joined(a[i1:i2]), _joined(b[j1:j2])
@@ -119,7 +127,9 @@ def word_diff(before: str, after: str) -> str:
             out.append(added)
             continue
         if gone.replace("<br>", ""):
-            out.append(f'<span style="color:#b02a37;text-decoration:line-through">{gone}</span>')
+            out.append(
+                f'<span style="color:{colors.removed};text-decoration:line-through">{gone}</span>'
+            )
         if added:
-            out.append(f'<span style="background:#d1f2d9">{added}</span>')
+            out.append(f'<span style="background:{colors.added_bg}">{added}</span>')
     return " ".join(out).replace(" <br>", "<br>").replace("<br> ", "<br>")
