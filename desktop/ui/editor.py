@@ -111,8 +111,7 @@ class TemplateEditor(QWidget):
         for line in (self.title, self.category, self.tags, self.description):
             line.textEdited.connect(self._changed)
         self.shared.toggled.connect(self._changed)
-        # Only the writer's edits (repainting the highlights changes no text).
-        self.body.textChanged.connect(lambda: self.body.document().isModified() and self._changed())
+        self.body.textChanged.connect(self._body_changed)
         self.setEnabled(False)
 
     # -- toolbar --------------------------------------------------------------------------
@@ -303,6 +302,11 @@ class TemplateEditor(QWidget):
             return
         self.state.setText("Editing...")
         self._timer.start()
+
+    def _body_changed(self) -> None:
+        # Only the writer's edits: repainting the highlights changes no text.
+        if self.body.document().isModified():
+            self._changed()
 
     @property
     def dirty(self) -> bool:
