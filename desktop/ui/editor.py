@@ -67,6 +67,7 @@ class TemplateEditor(QWidget):
         self.description = QLineEdit(placeholderText="Description")
         self.shared = QCheckBox("Shared")
         self.body = QTextEdit()
+        self.body.setAccessibleName("Template text")
         self.body.setAcceptRichText(True)
         self.body.setTabChangesFocus(False)
         self.highlighter = VariableHighlighter(self.body.document())

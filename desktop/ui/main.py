@@ -51,6 +51,7 @@ from desktop.ui import theme
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
 from desktop.ui.faults import FaultDialogs, explain, log_to_file
+from desktop.ui.keys import KeyMap, focus_next, name_controls
 from desktop.ui.panels import ConflictsPanel, FailedPanel
 from desktop.ui.records import (
     BADGES,
@@ -195,6 +196,7 @@ class MainWindow(QMainWindow):
 
         # Sidebar and sections.
         self.sidebar = QListWidget()
+        self.sidebar.setAccessibleName("Sections")
         self.sidebar.setMaximumWidth(220)
         self.sidebar.setSpacing(3)
         for name in self.SECTIONS:
@@ -205,9 +207,11 @@ class MainWindow(QMainWindow):
         self.search = QLineEdit(placeholderText="Search templates (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.category = QComboBox()
+        self.category.setAccessibleName("Category filter")
         self.category.addItem(ALL_CATEGORIES, None)
         self.model = TemplateListModel(store)
         self.list = QListView()
+        self.list.setAccessibleName("Templates")
         self.list.setModel(self.model)
         self.list.setUniformItemSizes(True)
         self.new_button = QPushButton("New template")
@@ -284,6 +288,8 @@ class MainWindow(QMainWindow):
             self.list.setCurrentIndex(self.model.index(0))
         self._reload_categories()
         self._restore_geometry()
+        self._bind_keys()
+        name_controls(self)
         self.sync.refresh()
         if start_sync:
             self.sync.start()
@@ -324,9 +330,10 @@ class MainWindow(QMainWindow):
         pause.toggled.connect(self.sync.set_paused)
         view = self.menuBar().addMenu("&View")
         for row, name in enumerate(self.SECTIONS):
-            self._action(
-                view, name, lambda _=False, r=row: self.sidebar.setCurrentRow(r), f"Ctrl+{row + 4}"
-            )
+            self._action(view, name, lambda _=False, r=row: self.show_section(r), f"Alt+{row + 1}")
+        view.addSeparator()
+        self._action(view, "Next &pane", lambda: self.next_pane(1), "F6")
+        self._action(view, "Previous pane", lambda: self.next_pane(-1), "Shift+F6")
         view.addSeparator()
         appearance = view.addMenu("&Appearance")
         group = QActionGroup(self)
@@ -342,6 +349,80 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             self.appearance_actions[name] = action
 
+    def _bind_keys(self) -> None:
+        """Keyboard navigation beyond Tab (README "Keyboard"): Escape, Down or Enter from
+        the search to the list, Enter from the list into the editor, Delete in the list,
+        Enter or Right from the sidebar into its section, F6 / Shift+F6 from pane to pane,
+        Ctrl+Tab and Escape out of the editor's text (where Tab is a tab)."""
+        keys = self.keys = KeyMap(self)
+        for key in (Qt.Key.Key_Escape, Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            keys.bind(self.search, key, self._focus_list)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            keys.bind(self.list, key, self._focus_body)
+            keys.bind(self.sidebar, key, self._enter_section)
+        keys.bind(self.sidebar, Qt.Key.Key_Right, self._enter_section)
+        keys.bind(self.list, Qt.Key.Key_Delete, self.delete_current)
+        body = self.editor.body
+        ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+        keys.bind(body, Qt.Key.Key_Tab, focus_next(body), ctrl)
+        keys.bind(body, Qt.Key.Key_Backtab, focus_next(body, forward=False), ctrl | shift)
+        keys.bind(body, Qt.Key.Key_Escape, self._focus_list)
+
+    def show_section(self, row: int) -> None:
+        self.sidebar.setCurrentRow(row)
+        self._enter_section()
+
+    def _enter_section(self) -> None:
+        """Focus the first field of the section shown (its search box, or its first button)."""
+        current = self.stack.currentWidget()
+        if current is self.splitter:
+            self.search.setFocus(Qt.FocusReason.TabFocusReason)
+        elif isinstance(current, RecordSection):
+            current.search.setFocus(Qt.FocusReason.TabFocusReason)
+        elif current is not None:
+            focus_next(current)()
+
+    def _focus_list(self) -> None:
+        if self.model.rowCount() and not self.list.currentIndex().isValid():
+            self.list.setCurrentIndex(self.model.index(0))
+        self.list.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _focus_body(self) -> None:
+        if self.editor.isEnabled():
+            self.editor.body.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _panes(self) -> list[QWidget]:
+        current = self.stack.currentWidget()
+        panes: list[QWidget] = [self.sidebar]
+        if current is self.splitter:
+            panes += [self.search, self.list, self.editor]
+        elif isinstance(current, RecordSection):
+            panes += [current.search, current.list, current.form]
+        elif current is not None:
+            panes.append(current)
+        panes.append(self.sync_button)
+        return [pane for pane in panes if pane.isVisible() and pane.isEnabled()]
+
+    def next_pane(self, step: int = 1) -> None:
+        """F6: the focus to the next pane (sidebar, search, list, editor, Sync now)."""
+        panes = self._panes()
+        focused = QApplication.focusWidget()
+        at = next(
+            (
+                i
+                for i, pane in enumerate(panes)
+                if focused is not None and (focused is pane or pane.isAncestorOf(focused))
+            ),
+            -1,
+        )
+        target = panes[(at + step) % len(panes)]
+        if target is self.editor:
+            self.editor.body.setFocus(Qt.FocusReason.TabFocusReason)
+        elif target.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            target.setFocus(Qt.FocusReason.TabFocusReason)
+        else:
+            focus_next(target)()  # a form: its first field
+
     def _section(self, row: int) -> RecordSection:
         if row not in self._sections:
             section = self._section_factories[row](self.store, self.edits)
@@ -352,6 +433,7 @@ class MainWindow(QMainWindow):
                 self.stack.removeWidget(placeholder)
                 placeholder.deleteLater()
             self._sections[row] = section
+            name_controls(section)
         return self._sections[row]
 
     def _show_section(self, row: int) -> None:

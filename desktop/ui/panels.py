@@ -90,6 +90,7 @@ class FailedPanel(QWidget):
         self.store = store
         self.model = FailedModel(store)
         self.table = QTableView()
+        self.table.setAccessibleName("Changes that failed to sync")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
@@ -185,9 +186,12 @@ class ConflictsPanel(QWidget):
         self.store = store
         self.conflicts: list[Conflict] = []
         self.list = QListWidget()
+        self.list.setAccessibleName("Conflicts")
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.views = {name: QTextBrowser() for name in ("mine", "theirs", "base")}
+        for name, view in self.views.items():
+            view.setAccessibleName(f"{name.capitalize()} (the {name} copy)")
         columns = QSplitter()
         for name, caption in (
             ("mine", "Mine (this computer)"),

@@ -37,6 +37,7 @@ from desktop.store.db import StoreError
 from desktop.store.outbox import State, record_key
 from desktop.store.services import NotFound, Store
 from desktop.ui import theme
+from desktop.ui.keys import KeyMap, focus_next
 from desktop.ui.richtext import VariableHighlighter, document_html
 from desktop.ui.undo import Edits
 
@@ -149,6 +150,7 @@ class SnippetForm(Form):
         self.category = QLineEdit(placeholderText="Category")
         self.description = QLineEdit(placeholderText="Description")
         self.body = QTextEdit()
+        self.body.setAccessibleName("Snippet text")
         self.highlighter = VariableHighlighter(self.body.document())
         layout = QFormLayout(self)
         layout.addRow("Title", self.title)
@@ -184,6 +186,7 @@ class PresetForm(Form):
         self.description = QLineEdit(placeholderText="Description")
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["Variable", "Value"])
+        self.table.setAccessibleName("Variables and their values")
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.add_row = QPushButton("Add variable")
@@ -302,6 +305,7 @@ class PageForm(Form):
         self.title = QLineEdit(placeholderText="Page title")
         self.published = QCheckBox("Published")
         self.nodes = QListWidget()
+        self.nodes.setAccessibleName("Nodes, in order")
         self.nodes.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.node_form = NodeForm(store)
         self.add_node = QPushButton("Add node")
@@ -426,6 +430,7 @@ class RecordSection(QWidget):
         self.search = QLineEdit(placeholderText=f"Search {noun}s")
         self.search.setClearButtonEnabled(True)
         self.list = QListWidget()
+        self.list.setAccessibleName(f"{noun.capitalize()}s")
         self.new_button = QPushButton(f"New {noun}")
         self.delete_button = QPushButton("Delete")
         buttons = QHBoxLayout()
@@ -452,7 +457,18 @@ class RecordSection(QWidget):
         form.saved.connect(self._after_save)
         edits.on_reveal(self._revealed)
         theme.on_change(self.reload)
+        keys = self.keys = KeyMap(self)
+        for key in (Qt.Key.Key_Escape, Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            keys.bind(self.search, key, self._focus_list)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            keys.bind(self.list, key, focus_next(form))
+        keys.bind(self.list, Qt.Key.Key_Delete, self.delete_current)
         self.reload()
+
+    def _focus_list(self) -> None:
+        if self.list.count() and self.list.currentRow() < 0:
+            self.list.setCurrentRow(0)
+        self.list.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _revealed(self, entity: str, record_id: str) -> None:
         """A record came back (an undo): list it and show it."""
