@@ -4,6 +4,7 @@ damaged database at start-up, a bug in an action, credentials that are missing."
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,10 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from desktop.store import db
 from desktop.store.services import Store
 from desktop.sync.config import SyncSettings, save_settings
-from desktop.ui.faults import FaultDialogs
+from desktop.ui.faults import FaultDialogs, explain
 from desktop.ui.main import MainWindow, run_gui
 from tests.full_disk import Disk
 from tests.ui.helpers import open_template, shoot
@@ -140,3 +142,39 @@ def test_missing_credentials_pause_sync_and_point_to_the_settings(
     assert '<a href="settings"' in text and "Sync settings...</a>" in text
     assert window.sync_status.toolTip(), "the reason is one hover away"
     shoot(window, "fault_credentials")
+
+
+def _locked_error(path: Path) -> sqlite3.Error:
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        sqlite3.connect(path, timeout=0).execute("CREATE TABLE t (x)")
+    except sqlite3.Error as error:
+        return error
+    finally:
+        holder.close()
+    raise AssertionError("the database was not locked")
+
+
+def test_every_environment_fault_has_a_plain_title_and_the_message(tmp_path: Path) -> None:
+    path = tmp_path / "gravy.db"
+    locked = db.classify_sqlite_error(_locked_error(path), path)
+    assert isinstance(locked, db.DatabaseBusy)
+    cases = {
+        locked: "The database is busy",
+        db.DiskFull("The disk holding x is full"): "The disk is full",
+        db.DatabaseReadOnly("x is read-only"): "The database cannot be written",
+        db.DatabaseCorrupt("x is damaged"): "The database is damaged",
+        db.DatabaseTooNew("x is newer"): "The database is from a newer Gravy Desktop",
+        db.AlreadyRunning("open elsewhere"): "Gravy Desktop is already open",
+        FileNotFoundError(2, "No such file or directory", "/gone/export.json"): (
+            "A file cannot be read or written"
+        ),
+    }
+    for error, title in cases.items():
+        explained = explain(error)
+        assert explained is not None and explained[0] == title
+        assert (str(error) if not isinstance(error, OSError) else "/gone/export.json") in explained[
+            1
+        ]
+    assert explain(RuntimeError("a bug")) is None
