@@ -4,8 +4,14 @@ machine with apt (which brings its declared dependencies), run the installed
 check that it upgrades a database the previous release left (backed up, migrated, data
 intact), report the sizes, and uninstall. Needs root (apt) and the test set-up (``bash tests/run``).
 
-Usage: .venv/bin/python packaging/smoke.py [--deb build/gravy-desktop_X_amd64.deb]
-Last line: one JSON object with deb_mb, installed_mb, self_test_ok, frozen_startup_s.
+With ``--over REF`` it first builds the package of an older release (the git commit or
+tag REF, in a worktree under build/), installs it, writes templates and a queued change
+with it, and then installs this package over it with apt: the upgrade must keep the
+user's database and queue, leave no file of the old package behind, and run.
+
+Usage: .venv/bin/python packaging/smoke.py [--deb build/gravy-desktop_X_amd64.deb] [--over REF]
+Last line: one JSON object with deb_mb, installed_mb, self_test_ok, frozen_startup_s
+(and package_upgrade_ok, from_version, to_version with --over).
 """
 
 from __future__ import annotations
@@ -64,9 +70,71 @@ def upgrade_check(run_env: dict[str, str], folder: Path) -> bool:
     )
 
 
+def build_release(ref: str) -> Path:
+    """The .deb of git ``ref``, built in a worktree with its own virtualenv."""
+    folder = ROOT / "build" / f"release-{ref}"
+    if not folder.exists():
+        added = sh("git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), ref)
+        if added.returncode != 0:
+            raise SystemExit(f"cannot check out {ref}: {added.stderr}")
+    if not (folder / ".venv" / "bin" / "python").exists():
+        sh(sys.executable, "-m", "venv", str(folder / ".venv"), check=True)
+    built = sh("bash", "packaging/build-deb.sh", cwd=folder)
+    if built.returncode != 0:
+        raise SystemExit(f"cannot build {ref}: {built.stdout[-2000:]}{built.stderr[-2000:]}")
+    return (folder / built.stdout.strip().splitlines()[-1]).resolve()
+
+
+def installed_version() -> str:
+    return sh("dpkg-query", "-W", "-f=${Version}", "gravy-desktop").stdout.strip()
+
+
+def package_upgrade(old: Path, new: Path, env: dict[str, str]) -> dict[str, object]:
+    """Install ``old``, write with it, install ``new`` over it; what survived."""
+    apt = ("apt-get", "install", "-y", "--no-install-recommends", "--allow-downgrades")
+    report: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as home:
+        run_env = {"PATH": "/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8"}
+        database = Path(home) / ".local" / "share" / "GravyDesktop" / "gravy.db"
+        if sh(*apt, str(old), env=env).returncode != 0:
+            raise SystemExit(f"cannot install {old}")
+        report["from_version"] = installed_version()
+        for i in range(3):
+            sh(
+                "/usr/bin/gravy-desktop",
+                "templates",
+                "add",
+                f"Older release {i}",
+                "--content",
+                f"<p>Written by {report['from_version']} [[name]] {i}</p>",
+                env=run_env,
+                check=True,
+            )
+        before = sh("/usr/bin/gravy-desktop", "--json", "queue", "list", env=run_env).stdout
+        upgraded = sh(*apt, str(new), env=env)
+        report["to_version"] = installed_version()
+        listed = sh("/usr/bin/gravy-desktop", "--json", "templates", "list", env=run_env)
+        after = sh("/usr/bin/gravy-desktop", "--json", "queue", "list", env=run_env).stdout
+        titles = sorted(t["title"] for t in json.loads(listed.stdout or "[]"))
+        owned = set(sh("dpkg", "-L", "gravy-desktop").stdout.split())
+        on_disk = {str(p) for p in Path("/opt/gravy-desktop").rglob("*")}
+        report["stale_files"] = len(on_disk - owned)
+        report["package_upgrade_ok"] = (
+            upgraded.returncode == 0
+            and report["to_version"] != report["from_version"]
+            and database.exists()
+            and titles == [f"Older release {i}" for i in range(3)]
+            and before == after != ""
+            and report["stale_files"] == 0
+        )
+        print(f"package upgrade: {report}, templates {titles}")
+    return report
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--deb", help="an already built package")
+    parser.add_argument("--over", metavar="REF", help="first install the release at git REF")
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("packaging/smoke.py installs a package: run it as root", file=sys.stderr)
@@ -80,11 +148,14 @@ def main() -> int:
             return 1
         deb = (ROOT / built.stdout.strip().splitlines()[-1]).resolve()
     env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+    upgrade: dict[str, object] = {}
+    if args.over:
+        upgrade = package_upgrade(build_release(args.over), deb, env)
     installed = sh("apt-get", "install", "-y", "--no-install-recommends", str(deb), env=env)
     if installed.returncode != 0:
         print(installed.stdout[-3000:] + installed.stderr[-3000:], file=sys.stderr)
         return 1
-    result: dict[str, object] = {"deb_mb": round(deb.stat().st_size / 1e6, 1)}
+    result: dict[str, object] = {"deb_mb": round(deb.stat().st_size / 1e6, 1), **upgrade}
     try:
         size_kb = sh("dpkg-query", "-W", "-f=${Installed-Size}", "gravy-desktop").stdout
         result["installed_mb"] = round(int(size_kb) / 1024, 1)
@@ -121,7 +192,8 @@ def main() -> int:
             removed.returncode == 0 and not Path("/usr/bin/gravy-desktop").exists()
         )
     print(json.dumps(result))
-    passed = all(result.get(k) for k in ("self_test_ok", "upgrade_ok", "uninstalled"))
+    required = ["self_test_ok", "upgrade_ok", "uninstalled"]
+    passed = all(result.get(k) for k in required + (["package_upgrade_ok"] if args.over else []))
     return 0 if passed else 1
 
 

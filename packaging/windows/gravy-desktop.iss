@@ -1,6 +1,6 @@
 ; Inno Setup script for Gravy Desktop on Windows (see packaging/README.md).
 ; Build the frozen app first (PyInstaller, packaging/gravy-desktop.spec), then:
-;   iscc /DAppVersion=0.1.0 packaging\windows\gravy-desktop.iss
+;   iscc /DAppVersion=0.2.0 packaging\windows\gravy-desktop.iss
 ; Output: build\gravy-desktop-<version>-windows-setup.exe
 
 #ifndef AppVersion
