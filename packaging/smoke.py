@@ -177,6 +177,20 @@ def main() -> int:
                 env=run_env,
                 timeout=300,
             )
+            # A real X server (Xvfb), so the xcb platform plugin and the system libraries
+            # the package declares are loaded, as on a desktop.
+            if sh("sh", "-c", "command -v xvfb-run").returncode != 0:
+                sh("apt-get", "install", "-y", "--no-install-recommends", "xvfb", "xauth", env=env)
+            on_x = sh(
+                "xvfb-run",
+                "-a",
+                "/usr/bin/gravy-desktop",
+                "--self-test",
+                env=run_env | {"QT_QPA_PLATFORM": "xcb"},
+                timeout=300,
+            )
+            print(on_x.stdout[-1500:] + on_x.stderr[-1500:])
+            result["xcb_ok"] = on_x.returncode == 0 and "platform xcb" in on_x.stdout
             # Start-up alone: a second run with nothing to push (it still creates and
             # migrates a fresh database, which takes about 0.1 s of the figure).
             timing = sh("/usr/bin/gravy-desktop", "--self-test", env=run_env, timeout=300)
@@ -192,7 +206,7 @@ def main() -> int:
             removed.returncode == 0 and not Path("/usr/bin/gravy-desktop").exists()
         )
     print(json.dumps(result))
-    required = ["self_test_ok", "upgrade_ok", "uninstalled"]
+    required = ["self_test_ok", "upgrade_ok", "xcb_ok", "uninstalled"]
     passed = all(result.get(k) for k in required + (["package_upgrade_ok"] if args.over else []))
     return 0 if passed else 1
 
