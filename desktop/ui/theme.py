@@ -16,6 +16,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import shiboken6
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
@@ -167,11 +168,15 @@ def apply(appearance: str | None = None, system: Qt.ColorScheme | None = None) -
             app.setStyle(QStyleFactory.create(style_name))
         app.setPalette(platform_palette)
     _current = DARK if _is_dark(app.palette()) else LIGHT
+    # A Python wrapper can outlive its widget (Qt deleted it with its window): skip those.
     for widget, sheet in list(_styled.items()):
-        widget.setStyleSheet(sheet.format(**_current.__dict__))
+        if shiboken6.isValid(widget):
+            widget.setStyleSheet(sheet.format(**_current.__dict__))
+        else:
+            del _styled[widget]
     for reference in list(_listeners):
         method = reference()
-        if method is None:
+        if method is None or not shiboken6.isValid(method.__self__):  # type: ignore[attr-defined]
             _listeners.remove(reference)
         else:
             method()

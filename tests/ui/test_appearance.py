@@ -11,14 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette, QTextDocument
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from desktop.store.services import Store
 from desktop.ui import theme
 from desktop.ui.main import MainWindow
+from desktop.ui.richtext import VariableHighlighter
 from tests.ui.helpers import SCREENSHOTS, open_template, shoot
 
 
@@ -160,3 +162,19 @@ def test_the_window_at_twice_the_pixel_density(tmp_path: Path) -> None:
     # The same layout in logical pixels: nothing clipped or squeezed at 2x.
     assert double["title_height"] == normal["title_height"] >= normal["title_hint"]
     assert double["font_px"] == normal["font_px"]
+
+
+def test_widgets_deleted_before_the_appearance_changes_are_skipped(qtbot: QtBot) -> None:
+
+    gone = QLabel("gone")
+    theme.style(gone, "color: {error};")
+    kept = QLabel("kept")
+    qtbot.addWidget(kept)
+    theme.style(kept, "color: {error};")
+
+    document = QTextDocument()
+    highlighter = VariableHighlighter(document)
+    shiboken6.delete(gone)  # as Qt does with a closed window's children
+    shiboken6.delete(highlighter)
+    theme.apply("dark")
+    assert kept.styleSheet() == f"color: {theme.DARK.error};"
