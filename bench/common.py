@@ -116,6 +116,7 @@ def seeded_store(path: Path, count: int, seed: int = 7) -> Store:
     rng = random.Random(seed)
     for i in range(store.count_templates(), count):
         store.create_template(**template_fields(rng, i))
+    store.catch_up_search()  # an existing database: its search index is current
     return store
 
 

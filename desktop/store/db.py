@@ -13,7 +13,8 @@ import os
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -34,6 +35,9 @@ BUSY_TIMEOUT_MS = 10_000
 # Checkpoints copy the WAL back into the database file: several milliseconds, which saves
 # never pay; SQLite's own automatic checkpoint stays only as a distant safety net.
 CHECKPOINT_INTERVAL_S = 1.0
+#: Background work (catching the search index up) waits for this long without writes.
+IDLE_AFTER_S = 0.5
+BACKGROUND_TICK_S = 0.1
 AUTOCHECKPOINT_PAGES = 20_000
 
 
@@ -102,25 +106,46 @@ class Database:
         self._writer = self.engine.execution_options(gravy_begin="IMMEDIATE")
         self._reader = self.engine.execution_options(gravy_begin="DEFERRED")
         self._stop = threading.Event()
-        self._checkpointer = threading.Thread(
-            target=self._checkpoint_loop, name="sqlite-checkpoint", daemon=True
+        self._idle_tasks: list[Callable[[], bool]] = []
+        self._last_write = time.monotonic()
+        self._background = threading.Thread(
+            target=self._background_loop, name="sqlite-background", daemon=True
         )
-        self._checkpointer.start()
+        self._background.start()
 
-    def _checkpoint_loop(self) -> None:
+    def on_idle(self, task: Callable[[], bool]) -> None:
+        """Run ``task`` on the background thread once nobody has written for a moment, again
+        and again while it returns True (it has more to do) and the database stays idle."""
+        self._idle_tasks.append(task)
+
+    def _idle(self) -> bool:
+        return time.monotonic() - self._last_write >= IDLE_AFTER_S and not self._stop.is_set()
+
+    def _background_loop(self) -> None:
         connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        next_checkpoint = time.monotonic() + CHECKPOINT_INTERVAL_S
         try:
-            while not self._stop.wait(CHECKPOINT_INTERVAL_S):
-                try:
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                except sqlite3.Error as error:  # busy or gone: the next round tries again
-                    log.debug("checkpoint skipped: %s", error)
+            while not self._stop.wait(BACKGROUND_TICK_S):
+                if time.monotonic() >= next_checkpoint:
+                    next_checkpoint = time.monotonic() + CHECKPOINT_INTERVAL_S
+                    try:
+                        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    except sqlite3.Error as error:  # busy or gone: the next round tries again
+                        log.debug("checkpoint skipped: %s", error)
+                for task in list(self._idle_tasks):
+                    try:
+                        while self._idle() and task():
+                            pass
+                    except Exception:  # a fault here must not stop checkpoints; next tick
+                        log.warning("background task failed", exc_info=True)
         finally:
             connection.close()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """A session whose transaction holds SQLite's write lock from its first statement."""
+        if threading.current_thread() is not self._background:
+            self._last_write = time.monotonic()  # someone is working: idle tasks wait
         with self._session(immediate=True) as session:
             yield session
 
@@ -150,7 +175,7 @@ class Database:
 
     def close(self) -> None:
         self._stop.set()
-        self._checkpointer.join()
+        self._background.join()
         self.engine.dispose()
 
 
@@ -202,7 +227,7 @@ def _check_readable(path: Path) -> None:
 
 #: The newest schema revision (tests check it against the migration scripts). A database
 #: already at it opens without loading Alembic at all, which keeps the window's start fast.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 
 
 def alembic_config(engine: Engine | None = None) -> Any:

@@ -247,3 +247,13 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String, primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+class SearchPending(Base):
+    """Records whose search entry is behind (written with the record, in its transaction;
+    the full-text index catches up when the database is idle and before any search)."""
+
+    __tablename__ = "search_pending"
+
+    entity: Mapped[str] = mapped_column(String, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

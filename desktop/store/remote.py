@@ -54,7 +54,7 @@ def write(session: Session, entity: str, state: dict[str, Any]) -> domain.Record
         seq = loaded.seq
     if entity in search.INDEXED:
         assert seq is not None
-        search.index(session, entity, seq, record)  # type: ignore[arg-type]
+        search.mark(session, entity, seq)
     return record
 
 
@@ -67,7 +67,7 @@ def remove(session: Session, entity: str, record_id: str) -> list[str]:
     removed = [record_key(entity, record_id), *children_keys(session, entity, record_id)]
     if entity in search.INDEXED:
         assert loaded.seq is not None
-        search.unindex(session, entity, loaded.seq)
+        search.mark(session, entity, loaded.seq)
     rows.delete(session, entity, record_id)  # the foreign keys cascade to the children
     return removed
 

@@ -40,6 +40,9 @@ ChangeListener = Callable[[list[tuple[str, str]]], None]
 #: Content saves closer together than this fold into the newest version while that version
 #: has not left the device yet, so a burst of autosaves is one entry in the history.
 DEFAULT_VERSION_WINDOW_S = 120.0
+#: Search entries written per background transaction (a few hundred milliseconds at most,
+#: so an edit arriving meanwhile waits little).
+SEARCH_BATCH = 100
 
 
 class NotFound(KeyError):
@@ -60,6 +63,18 @@ class Store:
         self.database = database
         self.version_window_s = version_window_s
         self._listeners: list[ChangeListener] = []
+        database.on_idle(lambda: self.catch_up_search(SEARCH_BATCH) == SEARCH_BATCH)
+
+    # -- the search index ------------------------------------------------------------------
+
+    def catch_up_search(self, limit: int | None = None) -> int:
+        """Write pending search entries (all, or up to ``limit``); how many were written.
+        Runs by itself when the database is idle, and before each search."""
+        with self.database.read() as session:
+            if not search.behind(session):
+                return 0
+        with self.database.write() as session:
+            return search.catch_up(session, limit)
 
     # -- change notification -------------------------------------------------------------
 
@@ -108,7 +123,7 @@ class Store:
             rows.update(session, entity, record)
         if entity in search.INDEXED:
             assert seq is not None
-            search.index(session, entity, seq, record)
+            search.mark(session, entity, seq)
         outbox.enqueue(
             session, Change(entity, record.id, op, record.model_dump(), parent_key=parent_key)
         )
@@ -120,7 +135,7 @@ class Store:
         record = loaded.record
         if entity in search.INDEXED:
             assert loaded.seq is not None
-            search.unindex(session, entity, loaded.seq)
+            search.mark(session, entity, loaded.seq)
         rows.delete(session, entity, record.id)
         outbox.enqueue(
             session,
@@ -223,6 +238,7 @@ class Store:
         self, query: str, category: str | None = None, limit: int = 200
     ) -> list[domain.TemplateSummary]:
         """Matching templates (without content): title matches first, then newest first."""
+        self.catch_up_search()
         with self.database.read() as session:
             seqs = search.search_seqs(session, "template", query, category, limit)
             if not seqs:
@@ -339,6 +355,7 @@ class Store:
         return self._list(SnippetRow, SnippetRow.title)
 
     def search_snippets(self, query: str, limit: int = 200) -> list[domain.Snippet]:
+        self.catch_up_search()
         with self.database.read() as session:
             seqs = search.search_seqs(session, "snippet", query, None, limit)
             if not seqs:

@@ -19,9 +19,15 @@ def previous_schema_database(path: Path, title: str = "Kept", usage_count: int =
     command.upgrade(alembic_config(engine), "0001")
     engine.dispose()
     with sqlite3.connect(path) as connection:
-        connection.execute(
+        seq = connection.execute(
             "INSERT INTO templates (template_id, title, description, content, category, tags,"
             " is_shared, usage_count, created_at, updated_at) VALUES (?, ?, '', '<p>old</p>',"
             " '', '[]', 0, ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
             (OLD_TEMPLATE_ID, title, usage_count),
+        ).lastrowid
+        # Its search entry, as that release wrote it with the record.
+        connection.execute(
+            "INSERT INTO templates_fts (rowid, title, description, body, tags)"
+            " VALUES (?, ?, '', 'old', '')",
+            (seq, title),
         )

@@ -51,8 +51,9 @@ def test_upgrading_an_older_database_backs_it_up_and_keeps_the_data(db_path: Pat
     store = Store(open_database(db_path))
     kept = store.get_template(OLD_TEMPLATE_ID)
     assert (kept.title, kept.usageCount) == ("Kept", 3)
-    assert current_revision(store.database.engine) == "0002"
-    backups = list(db_path.parent.glob("*.before-0002.bak"))
+    assert current_revision(store.database.engine) == SCHEMA_HEAD
+    assert [t.templateId for t in store.search_templates("kept")] == [OLD_TEMPLATE_ID]
+    backups = list(db_path.parent.glob(f"*.before-{SCHEMA_HEAD}.bak"))
     assert len(backups) == 1
     with sqlite3.connect(backups[0]) as connection:
         assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
