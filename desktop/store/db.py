@@ -124,6 +124,7 @@ class Database:
     def _background_loop(self) -> None:
         connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
         next_checkpoint = time.monotonic() + CHECKPOINT_INTERVAL_S
+        resume_tasks_at = 0.0
         try:
             while not self._stop.wait(BACKGROUND_TICK_S):
                 if time.monotonic() >= next_checkpoint:
@@ -132,12 +133,15 @@ class Database:
                         connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                     except sqlite3.Error as error:  # busy or gone: the next round tries again
                         log.debug("checkpoint skipped: %s", error)
+                if time.monotonic() < resume_tasks_at:
+                    continue
                 for task in list(self._idle_tasks):
                     try:
                         while self._idle() and task():
                             pass
-                    except Exception:  # a fault here must not stop checkpoints; next tick
-                        log.warning("background task failed", exc_info=True)
+                    except Exception:  # a full disk, say: checkpoints go on, tasks rest
+                        log.warning("background task failed; again in a minute", exc_info=True)
+                        resume_tasks_at = time.monotonic() + 60
         finally:
             connection.close()
 

@@ -62,9 +62,7 @@ def catch_up(session: Session, limit: int | None = None) -> int:
                     " ".join(record.tags),
                 ),
             )
-        connection.execute(
-            "DELETE FROM search_pending WHERE entity = ? AND seq = ?", (entity, seq)
-        )
+        connection.execute("DELETE FROM search_pending WHERE entity = ? AND seq = ?", (entity, seq))
     return len(done)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from desktop.domain import now_iso
 from desktop.store import outbox, syncstate
-from desktop.store.services import Store
+from desktop.store.services import SEARCH_BATCH, Store
 from desktop.sync.config import SyncSettings
 from desktop.sync.errors import Backoff
 from desktop.sync.pull import Puller, PullReport
@@ -92,6 +92,10 @@ class SyncEngine:
             with self.store.database.write() as session:
                 outbox.recover_in_flight(session)  # a crash's leftovers: merged, then resent
             report.pull = self.puller.pull(full)
+            # What the pull brought gets its search entries here, on the sync thread, in
+            # short transactions, rather than in the window's next search.
+            while self.store.catch_up_search(SEARCH_BATCH) == SEARCH_BATCH:
+                pass
             stop = report.pull.stop
             if stop is None:
                 report.push = self.pusher.drain_locked()

@@ -351,3 +351,17 @@ def test_tables_the_web_app_made_without_the_delta_index_are_read_in_full(
     added = ensure_indexes(dynamodb, web)  # what `gravy-desktop tables create` does
     assert f"{web}GravyTemplates.UserUpdatedIndex" in added
     assert bob.sync().pull.missing_indexes == []
+
+
+def test_pulled_records_are_searchable_with_nothing_left_for_the_window_to_index(
+    device_for: DeviceFactory,
+) -> None:
+    ann, bob = device_for("ann"), device_for("bob")
+    for i in range(130):  # more than one catch-up batch
+        ann.store.create_template(f"Pulled {i}", content=f"<p>marmalade {i}</p>")
+    ann.sync()
+    bob.sync()
+    with bob.store.database.read() as session:
+        left = session.connection().exec_driver_sql("SELECT count(*) FROM search_pending")
+        assert left.scalar() == 0, "indexed on the sync thread, not in the next search"
+    assert len(bob.store.search_templates("marmalade")) == 130
