@@ -116,6 +116,11 @@ def package_upgrade(old: Path, new: Path, env: dict[str, str]) -> dict[str, obje
         listed = sh("/usr/bin/gravy-desktop", "--json", "templates", "list", env=run_env)
         after = sh("/usr/bin/gravy-desktop", "--json", "queue", "list", env=run_env).stdout
         titles = sorted(t["title"] for t in json.loads(listed.stdout or "[]"))
+        with sqlite3.connect(database) as connection:
+            report["schema"] = connection.execute(
+                "SELECT version_num FROM alembic_version"
+            ).fetchone()[0]
+        report["backups"] = sorted(p.name for p in database.parent.glob("gravy.db.before-*.bak"))
         owned = set(sh("dpkg", "-L", "gravy-desktop").stdout.split())
         on_disk = {str(p) for p in Path("/opt/gravy-desktop").rglob("*")}
         report["stale_files"] = len(on_disk - owned)
