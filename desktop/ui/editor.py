@@ -39,6 +39,8 @@ from desktop.ui import theme
 from desktop.ui.richtext import VariableHighlighter, document_html, normalized_html
 
 AUTOSAVE_MS = 600
+NO_TEMPLATE = "No template open: choose one on the left, or press Ctrl+N for a new one."
+EMPTY_TEXT = "Write here. Type [[name]] (or Ctrl+Shift+V) for a variable that Populate fills in."
 
 
 def _tags(text: str) -> list[str]:
@@ -70,6 +72,7 @@ class TemplateEditor(QWidget):
         self.body.setAccessibleName("Template text")
         self.body.setAcceptRichText(True)
         self.body.setTabChangesFocus(False)
+        self.body.setPlaceholderText(NO_TEMPLATE)
         self.highlighter = VariableHighlighter(self.body.document())
         self.banner = QLabel()
         self.banner.setWordWrap(True)
@@ -290,6 +293,7 @@ class TemplateEditor(QWidget):
             self.description.setText(template.description if template else "")
             self.shared.setChecked(bool(template and template.isShared))
             self.body.setHtml(template.content if template else "")
+            self.body.setPlaceholderText(EMPTY_TEXT if template else NO_TEMPLATE)
             self.body.document().setModified(False)
             # Changes are measured against this rendering, so a body the writer did not
             # touch is never rewritten just because Qt spells its HTML differently.

@@ -24,6 +24,12 @@ from tests.ui.helpers import open_template, shoot, titles
 
 def test_first_run_says_changes_wait_for_a_sync_target(window: MainWindow, store: Store) -> None:
     assert window.sync_status.text().startswith("No sync target: changes wait on this computer")
+    assert "Ctrl+N for a new one" in window.editor.body.placeholderText()
+    shoot(window, "first_run")
+    store.create_template("Empty")
+    open_template(window, "Empty")
+    assert "[[name]]" in window.editor.body.placeholderText()
+    store.delete_template(window.editor.template_id or "")
     store.create_template("First", content="<p>Hello <b>world</b></p>")
     assert titles(window) == ["First"]
     assert "2 queued" in window.sync_status.text()  # the template and its first version
