@@ -31,6 +31,7 @@ from desktop.store.models import (
     VersionRow,
 )
 from desktop.store.outbox import Change, Op, State, record_key
+from desktop.store.remote import CHILDREN, PARENTS
 
 log = logging.getLogger(__name__)
 
@@ -512,13 +513,12 @@ class Store:
     def with_children(self, entity: str, record_id: str) -> list[tuple[str, domain.Record]]:
         """A record and what its deletion takes with it (a template's versions, a page's
         nodes), parent first: what :meth:`restore` needs to undo the deletion."""
-        children = {"template": ("version", "template_id"), "page": ("node", "page_id")}
         with self.database.read() as session:
             found: list[tuple[str, domain.Record]] = [
                 (entity, self._load(session, entity, record_id).record)
             ]
-            if entity in children:
-                child, column = children[entity]
+            if entity in CHILDREN:
+                child, _table, column = CHILDREN[entity]
                 order = "position" if child == "node" else "created_at"
                 for loaded in rows.load_where(
                     session, child, f"{column} = ?", (record_id,), order=order
@@ -533,7 +533,6 @@ class Store:
         goes back at its position among its page's nodes as they are now. A record that
         exists again already is left as it is."""
         stamp = now_iso()
-        parents = {"version": ("template", "templateId"), "node": ("page", "pageId")}
         changed: list[tuple[str, str]] = []
         with self.database.write() as session:
             for entity, record in records:
@@ -542,8 +541,8 @@ class Store:
                 if "updatedAt" in type(record).model_fields:
                     record = record.model_copy(update={"updatedAt": stamp})
                 parent_key = None
-                if entity in parents:
-                    parent_entity, field = parents[entity]
+                if entity in PARENTS:
+                    parent_entity, field = PARENTS[entity]
                     parent_id = str(getattr(record, field))
                     self._load(session, parent_entity, parent_id)  # NotFound if it is gone
                     parent_key = record_key(parent_entity, parent_id)
@@ -585,7 +584,6 @@ class Store:
         reason. Returns (imported, skipped)."""
         imported: list[tuple[str, domain.Record]] = []
         skipped: list[tuple[str, domain.Record, str]] = []
-        parents = {"version": ("template", "templateId"), "node": ("page", "pageId")}
         with self.database.write() as session:
             for entity, record in records:
                 record_id = str(getattr(record, ROW_TYPES[entity].id_field))
@@ -593,8 +591,8 @@ class Store:
                     skipped.append((entity, record, "already here (the local copy is kept)"))
                     continue
                 parent_key = None
-                if entity in parents:
-                    parent_entity, field = parents[entity]
+                if entity in PARENTS:
+                    parent_entity, field = PARENTS[entity]
                     parent_id = str(getattr(record, field))
                     if rows.load(session, parent_entity, parent_id) is None:
                         skipped.append((entity, record, f"its {parent_entity} is missing"))
