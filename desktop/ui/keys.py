@@ -12,6 +12,9 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 Modifier = Qt.KeyboardModifier
 _IGNORED = Modifier.KeypadModifier
+ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+#: Keys that take the focus from a search box to its list.
+LEAVE_SEARCH = (Qt.Key.Key_Escape, Qt.Key.Key_Down, *ENTER)
 
 
 class KeyMap(QObject):

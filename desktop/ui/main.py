@@ -51,7 +51,7 @@ from desktop.ui import theme
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
 from desktop.ui.faults import FaultDialogs, explain, log_to_file
-from desktop.ui.keys import KeyMap, focus_next, name_controls
+from desktop.ui.keys import ENTER, LEAVE_SEARCH, KeyMap, focus_next, name_controls
 from desktop.ui.panels import ConflictsPanel, FailedPanel
 from desktop.ui.records import (
     BADGES,
@@ -355,9 +355,9 @@ class MainWindow(QMainWindow):
         Enter or Right from the sidebar into its section, F6 / Shift+F6 from pane to pane,
         Ctrl+Tab and Escape out of the editor's text (where Tab is a tab)."""
         keys = self.keys = KeyMap(self)
-        for key in (Qt.Key.Key_Escape, Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        for key in LEAVE_SEARCH:
             keys.bind(self.search, key, self._focus_list)
-        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        for key in ENTER:
             keys.bind(self.list, key, self._focus_body)
             keys.bind(self.sidebar, key, self._enter_section)
         keys.bind(self.sidebar, Qt.Key.Key_Right, self._enter_section)
@@ -542,7 +542,6 @@ class MainWindow(QMainWindow):
         if index > self._undo_index and self.edits.stack.canUndo():
             done = self.edits.stack.undoText()
             self.statusBar().showMessage(f"{done} \u00b7 Ctrl+Z to undo", 10_000)
-            self._undo_button.setText("Undo")
             self._undo_button.setToolTip(f"Undo {done}")
             self._undo_button.show()
             self._undo_hider.start()

@@ -37,7 +37,7 @@ from desktop.store.db import StoreError
 from desktop.store.outbox import State, record_key
 from desktop.store.services import NotFound, Store
 from desktop.ui import theme
-from desktop.ui.keys import KeyMap, focus_next
+from desktop.ui.keys import ENTER, LEAVE_SEARCH, KeyMap, focus_next
 from desktop.ui.richtext import VariableHighlighter, document_html
 from desktop.ui.undo import Edits
 
@@ -458,9 +458,9 @@ class RecordSection(QWidget):
         edits.on_reveal(self._revealed)
         theme.on_change(self.reload)
         keys = self.keys = KeyMap(self)
-        for key in (Qt.Key.Key_Escape, Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        for key in LEAVE_SEARCH:
             keys.bind(self.search, key, self._focus_list)
-        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        for key in ENTER:
             keys.bind(self.list, key, focus_next(form))
         keys.bind(self.list, Qt.Key.Key_Delete, self.delete_current)
         self.reload()

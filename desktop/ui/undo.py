@@ -23,36 +23,47 @@ Reveal = Callable[[str, str], None]  # (entity, id): show the record that came b
 Report = Callable[[str, str], object]  # (what failed, why)
 
 
-class _Delete(QUndoCommand):
+class _Done(QUndoCommand):
+    """A command pushed after its action was done: the stack's first redo does nothing."""
+
+    def __init__(self, edits: Edits, text: str) -> None:
+        super().__init__(text)
+        self.edits = edits
+        self._pushed = True
+
+    def redo(self) -> None:
+        if self._pushed:
+            self._pushed = False
+        else:
+            self.again()
+
+    def again(self) -> None:
+        raise NotImplementedError
+
+
+class _Delete(_Done):
     def __init__(self, edits: Edits, entity: str, taken: list[tuple[str, domain.Record]]) -> None:
         record = taken[0][1]
         label = getattr(record, "title", None) or getattr(record, "name", "")
-        super().__init__(f"Delete {entity} \u201c{label}\u201d")
-        self.edits, self.entity, self.taken = edits, entity, taken
+        super().__init__(edits, f"Delete {entity} \u201c{label}\u201d")
+        self.entity, self.taken = entity, taken
         self.record_id: str = record.id  # type: ignore[attr-defined]
-        self._done = True  # pushed after the deletion happened
 
-    def redo(self) -> None:
-        if self._done:
-            self._done = False
-            return
-        self.edits.attempt(self.text(), self._delete_again)
+    def again(self) -> None:
+        def delete() -> None:
+            self.taken = self.edits.delete_now(self.entity, self.record_id)
 
-    def _delete_again(self) -> None:
-        self.taken = self.edits.store.with_children(self.entity, self.record_id)
-        self.edits.deleters[self.entity](self.record_id)
+        self.edits.attempt(self.text(), delete)
 
     def undo(self) -> None:
         if self.edits.attempt(f"Undo {self.text()}", lambda: self.edits.store.restore(self.taken)):
             self.edits.reveal(self.entity, self.record_id)
 
 
-class _MoveNode(QUndoCommand):
+class _MoveNode(_Done):
     def __init__(self, edits: Edits, node: domain.Node, to: int) -> None:
-        super().__init__(f"Move node \u201c{node.title}\u201d")
-        self.edits, self.node_id, self.page_id = edits, node.id, node.pageId
-        self.before, self.after = node.position, to
-        self._done = True
+        super().__init__(edits, f"Move node \u201c{node.title}\u201d")
+        self.node_id, self.before, self.after = node.id, node.position, to
 
     def _move(self, position: int) -> None:
         if self.edits.attempt(
@@ -60,10 +71,7 @@ class _MoveNode(QUndoCommand):
         ):
             self.edits.reveal("node", self.node_id)
 
-    def redo(self) -> None:
-        if self._done:
-            self._done = False
-            return
+    def again(self) -> None:
         self._move(self.after)
 
     def undo(self) -> None:
@@ -109,15 +117,18 @@ class Edits:
     def delete(self, entity: str, record_id: str) -> bool:
         """Delete a record (and its versions or nodes); undoable. False if it failed."""
         taken: list[list[tuple[str, domain.Record]]] = []
-
-        def delete() -> None:
-            taken.append(self.store.with_children(entity, record_id))
-            self.deleters[entity](record_id)
-
-        if not self.attempt(f"Delete {entity}", delete):
+        if not self.attempt(
+            f"Delete {entity}", lambda: taken.append(self.delete_now(entity, record_id))
+        ):
             return False
         self.stack.push(_Delete(self, entity, taken[0]))
         return True
+
+    def delete_now(self, entity: str, record_id: str) -> list[tuple[str, domain.Record]]:
+        """Delete a record; what it took with it (for :meth:`Store.restore`)."""
+        taken = self.store.with_children(entity, record_id)
+        self.deleters[entity](record_id)
+        return taken
 
     def move_node(self, node_id: str, to: int) -> bool:
         node = self.store.get_node(node_id)
