@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from desktop import domain
@@ -279,7 +279,7 @@ class Store:
             "version",
             "template_id = ?",
             (template.templateId,),
-            order="created_at DESC, version_id DESC LIMIT 1",
+            order="created_at DESC, rowid DESC LIMIT 1",
         )
         if latest and self.version_window_s > 0:
             newest: domain.TemplateVersion = latest[0].record
@@ -309,7 +309,7 @@ class Store:
             rows = session.scalars(
                 select(VersionRow)
                 .where(VersionRow.template_id == template_id)
-                .order_by(VersionRow.created_at.desc(), VersionRow.version_id.desc())
+                .order_by(VersionRow.created_at.desc(), literal_column("rowid").desc())
             )
             return [row.to_domain() for row in rows]
 

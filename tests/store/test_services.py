@@ -120,6 +120,27 @@ def test_delete_removes_template_versions_and_search_entry(store: Store) -> None
     assert queue(store) == [], "created and deleted offline: nothing to send"
 
 
+def test_versions_saved_in_the_same_millisecond_stay_newest_first(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids made in one millisecond differ only in their random suffix, so they must not
+    decide the order of the history (this test failed at random before: 1 run in 3)."""
+    import desktop.domain as domain
+
+    suffixes = iter(["c" * 9, "b" * 9, "a" * 9, "9" * 9])
+    import desktop.store.services as services
+
+    monkeypatch.setattr(domain.time, "time", lambda: 1_700_000_000.0)
+    monkeypatch.setattr(services, "now_iso", lambda: "2099-01-01T00:00:00.000Z")
+    monkeypatch.setattr(domain, "_base36_suffix", lambda length=9: next(suffixes))
+    template = store.create_template("Letter", content="one")
+    store.update_template(template.templateId, content="two")
+    store.update_template(template.templateId, content="three")
+    history = store.versions(template.templateId)
+    assert [v.content for v in history] == ["three", "two", "one"]
+    assert store.get_template(template.templateId).latestVersion == history[0].versionId
+
+
 def test_every_content_change_records_a_version_and_restore_brings_it_back(store: Store) -> None:
     template = store.create_template("Letter", content="one")
     store.update_template(template.templateId, content="two")
