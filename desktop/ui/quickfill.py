@@ -164,6 +164,7 @@ class QuickFillPalette(QWidget):
     def open(self) -> None:
         """Show the search page, empty, over the screen the pointer is on."""
         self.pages.setCurrentIndex(0)
+        self.setWindowTitle(TITLE)
         self.template = None
         self.search.blockSignals(True)
         self.search.clear()
@@ -214,6 +215,7 @@ class QuickFillPalette(QWidget):
             self.show()
             self.activateWindow()
         self.pages.setCurrentIndex(1)
+        self.setWindowTitle(f"{TITLE}: {self.template.title}")
         self.fields_box.show()  # a child added to a shown widget shows only later otherwise
         self.hint.setText("Enter: paste   ·   Tab: next field   ·   Alt+P: preset   ·   Esc: close")
         empty = [key for key, widget in self.inputs.items() if not _text(widget)]
@@ -346,6 +348,7 @@ class QuickFill(QObject):
         self.paste_keys = paste_keys
         self.palette = QuickFillPalette(store)
         self.palette.filled.connect(self._paste)
+        self.palette.cancelled.connect(lambda: self.focus.restore())
         self.shortcut = GlobalShortcut(self)
         self.shortcut.activated.connect(self.show_palette)
         self.database_path: Path | None = None
