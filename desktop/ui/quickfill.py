@@ -46,6 +46,7 @@ from desktop import domain
 from desktop.fill import Field, fields, initial_values, preset_values, to_remember
 from desktop.store import quickfill as data
 from desktop.store.services import Store
+from desktop.ui import theme
 from desktop.ui.hotkey import DEFAULT_SHORTCUT, GlobalShortcut
 from desktop.ui.paste import (
     Focus,
@@ -114,12 +115,11 @@ class QuickFillPalette(QWidget):
         self.inputs: dict[str, QLineEdit | QComboBox] = {}
         self.presets: list[domain.VariablePreset] = []
 
+        # The frame's colours come from the palette (no style sheet), so they follow the
+        # light and dark appearances live.
         frame = QFrame()
-        frame.setObjectName("quickfill")
-        frame.setStyleSheet(
-            "#quickfill { border: 1px solid palette(mid); border-radius: 8px;"
-            " background: palette(window); }"
-        )
+        frame.setFrameShape(QFrame.Shape.StyledPanel)
+        frame.setAutoFillBackground(True)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(frame)
@@ -127,7 +127,7 @@ class QuickFillPalette(QWidget):
         layout = QVBoxLayout(frame)
         layout.addWidget(self.pages)
         self.hint = QLabel()
-        self.hint.setEnabled(False)  # greyed: secondary text in either appearance
+        theme.style(self.hint, "color: {hint};")  # secondary text, readable in either appearance
         layout.addWidget(self.hint)
 
         search_page = QWidget()
@@ -152,6 +152,7 @@ class QuickFillPalette(QWidget):
         self.form_layout.addWidget(self.form_title)
         self.fields_box = QWidget()
         self.form_layout.addWidget(self.fields_box)
+        self.form_layout.addStretch(1)
         self.pages.addWidget(form_page)
 
         self.search.textChanged.connect(self.refresh)
@@ -170,7 +171,7 @@ class QuickFillPalette(QWidget):
         self.search.clear()
         self.search.blockSignals(False)
         self.refresh()
-        self.hint.setText("Enter: fill   ·   Esc: close")
+        self.hint.setText("Enter: fill   ·   Ctrl+D: favourite   ·   Esc: close")
         screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
         area = screen.availableGeometry()
         self.move(area.x() + (area.width() - self.width()) // 2, area.y() + area.height() // 5)
@@ -310,7 +311,24 @@ class QuickFillPalette(QWidget):
         if watched is self.search and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
             self._move(1 if key == Qt.Key.Key_Down else -1)
             return True
+        control = event.modifiers() & Qt.KeyboardModifier.ControlModifier  # type: ignore[attr-defined]
+        if watched is self.search and key == Qt.Key.Key_D and control:
+            self.toggle_favourite()
+            return True
         return False
+
+    def toggle_favourite(self) -> None:
+        """Ctrl+D on a search result: make it a favourite (listed first), or no longer."""
+        item = self.results.currentItem()
+        if item is None:
+            return
+        template_id = str(item.data(Qt.ItemDataRole.UserRole))
+        favourite = not self.store.get_template(template_id).isFavorite
+        data.set_favourite(self.store, template_id, favourite)
+        self.refresh()
+        for row in range(self.results.count()):
+            if self.results.item(row).data(Qt.ItemDataRole.UserRole) == template_id:
+                self.results.setCurrentRow(row)
 
     def keyPressEvent(self, event: Any) -> None:
         if event.key() == Qt.Key.Key_Escape:

@@ -6,22 +6,25 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QSettings, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.store import quickfill as data
 from desktop.store.services import Store
+from desktop.ui import theme
 from desktop.ui.hotkey import pynput_hotkey
 from desktop.ui.main import MainWindow
 from desktop.ui.quickfill import TRAY_SETTING, QuickFill, QuickFillSettings, shortcut_setting
 from desktop.ui.single_instance import MessageServer
 from desktop.ui.tray import Tray
+from tests.ui.helpers import shoot
 
 LETTER = (
     "<p>Dear [[client]], your order of [[date]] ships [[speed|today|tomorrow]].</p><p>[[sign]]</p>"
@@ -213,3 +216,56 @@ def test_the_tray_offers_quick_fill_recent_templates_the_sync_status_and_quit(
     quit_action = next(a for a in tray.menu.actions() if a.text() == "Quit")
     quit_action.trigger()  # File > Quit and the tray's Quit end the app, tray or not
     assert not window.isVisible() and not quick_fill.palette.isVisible()
+
+
+@pytest.mark.parametrize("appearance", ["light", "dark"])
+def test_the_palette_reads_in_light_and_dark(
+    qtbot: QtBot, store: Store, quick_fill: QuickFill, appearance: str
+) -> None:
+    """Saves screenshots/quick_fill_{search,form}_{light,dark}.png (the README's pictures)."""
+    favourite = store.create_template("Order shipped", content=LETTER, category="mail")
+    data.set_favourite(store, favourite.templateId, True)
+    store.create_template("Invoice overdue", content="<p>Please pay [[amount|100 EUR]]</p>")
+    store.create_preset("Ann at Gravy", values={"sign": "Ann, Gravy Ltd"})
+    theme.choose(appearance)
+    quick_fill.show_palette()
+    palette = quick_fill.palette
+
+    def window_colour() -> QColor:
+        return palette.palette().color(QPalette.ColorRole.Window)
+
+    # A hidden widget takes the new palette when it is next shown, from the event queue.
+    qtbot.waitUntil(lambda: (window_colour().lightness() < 80) == (appearance == "dark"))
+    qtbot.keyClicks(palette.search, "o")
+    shoot(palette, f"quick_fill_search_{appearance}")
+    qtbot.keyClick(palette.search, Qt.Key.Key_Return)
+    qtbot.keyClicks(palette.inputs["client"], "Mr Smith")
+    shot = shoot(palette, f"quick_fill_form_{appearance}")
+    text = palette.palette().color(QPalette.ColorRole.WindowText)
+    assert theme.contrast(text, window_colour()) >= 4.5
+    image = QImage(str(shot))
+    inside = image.pixelColor(image.width() // 2, image.height() - 4)  # the frame's fill
+    assert (inside.lightness() < 80) == (appearance == "dark")
+
+
+@pytest.fixture(autouse=True)
+def _platform_appearance_afterwards() -> Iterator[None]:
+    yield
+    theme.apply("system", Qt.ColorScheme.Unknown)
+
+
+def test_ctrl_d_makes_the_chosen_result_a_favourite_listed_first(
+    qtbot: QtBot, store: Store, quick_fill: QuickFill
+) -> None:
+    store.create_template("Apology", content="<p>Sorry</p>")
+    thanks = store.create_template("Thanks", content="<p>Thank you</p>")
+    quick_fill.show_palette()
+    palette = quick_fill.palette
+    qtbot.keyClicks(palette.search, "thanks")
+    qtbot.keyClick(palette.search, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert store.get_template(thanks.templateId).isFavorite
+    assert palette.search.text() == "thanks"  # the key was not typed
+    palette.search.clear()
+    assert palette.results.item(0).text() == "★ Thanks"
+    qtbot.keyClick(palette.search, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert not store.get_template(thanks.templateId).isFavorite
