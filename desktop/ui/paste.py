@@ -120,7 +120,12 @@ def platform_focus() -> Focus:
 
 
 def send_paste() -> bool:
-    """Press the platform's paste keys (Ctrl+V, Cmd+V on macOS) in the focused window."""
+    """Press the platform's paste keys (Ctrl+V, Cmd+V on macOS) in the focused window.
+
+    False where no keys can be sent to other apps: on Wayland synthetic keys would reach
+    only XWayland's windows, so the writer pastes by hand from the clipboard."""
+    if os.environ.get("WAYLAND_DISPLAY") or QGuiApplication.platformName() == "wayland":
+        return False
     try:
         from pynput.keyboard import Controller, Key
     except Exception as error:  # no X display, Wayland without XWayland, missing library

@@ -392,8 +392,9 @@ class QuickFill(QObject):
         QTimer.singleShot(KEY_DELAY_MS, lambda: self._send_keys(filled, previous))
 
     def _send_keys(self, filled: Filled, previous: Any) -> None:
-        self.paste_keys()
-        QTimer.singleShot(RESTORE_DELAY_MS, lambda: put_on_clipboard(previous))
+        if self.paste_keys():
+            QTimer.singleShot(RESTORE_DELAY_MS, lambda: put_on_clipboard(previous))
+        # else the writer pastes by hand: the result stays on the clipboard
         self.store.record_use(filled.template_id, action="quickfill")
         data.remember_values(self.store, filled.remember)
         self.pasted.emit(filled.template_id)

@@ -21,7 +21,13 @@ from desktop.store.services import Store
 from desktop.ui import theme
 from desktop.ui.hotkey import pynput_hotkey
 from desktop.ui.main import MainWindow
-from desktop.ui.quickfill import TRAY_SETTING, QuickFill, QuickFillSettings, shortcut_setting
+from desktop.ui.quickfill import (
+    RESTORE_DELAY_MS,
+    TRAY_SETTING,
+    QuickFill,
+    QuickFillSettings,
+    shortcut_setting,
+)
 from desktop.ui.single_instance import MessageServer
 from desktop.ui.tray import Tray
 from tests.ui.helpers import shoot
@@ -269,3 +275,20 @@ def test_ctrl_d_makes_the_chosen_result_a_favourite_listed_first(
     assert palette.results.item(0).text() == "★ Thanks"
     qtbot.keyClick(palette.search, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     assert not store.get_template(thanks.templateId).isFavorite
+
+
+def test_where_no_paste_keys_can_be_sent_the_result_stays_on_the_clipboard(
+    qtbot: QtBot, store: Store
+) -> None:
+    """Wayland: the writer presses Ctrl+V, so the previous clipboard must not come back."""
+    store.create_template("Thanks", content="<p>Thank you, [[name]]</p>")
+    quick_fill = QuickFill(store, paste_keys=lambda: False)
+    qtbot.addWidget(quick_fill.palette)
+    set_clipboard("before")
+    quick_fill.show_palette()
+    qtbot.keyClick(quick_fill.palette.search, Qt.Key.Key_Return)
+    qtbot.keyClicks(quick_fill.palette.inputs["name"], "Ann")
+    with qtbot.waitSignal(quick_fill.pasted, timeout=3000):
+        qtbot.keyClick(quick_fill.palette.inputs["name"], Qt.Key.Key_Return)
+    qtbot.wait(RESTORE_DELAY_MS + 300)
+    assert QGuiApplication.clipboard().text() == "Thank you, Ann"
