@@ -114,6 +114,7 @@ class QuickFillPalette(QWidget):
         self.form: list[Field] = []
         self.inputs: dict[str, QLineEdit | QComboBox] = {}
         self.presets: list[domain.VariablePreset] = []
+        self._was_active = False  # hidden on deactivation only after it was active
 
         # The frame's colours come from the palette (no style sheet), so they follow the
         # light and dark appearances live.
@@ -164,6 +165,7 @@ class QuickFillPalette(QWidget):
 
     def open(self) -> None:
         """Show the search page, empty, over the screen the pointer is on."""
+        self._was_active = self.isActiveWindow()
         self.pages.setCurrentIndex(0)
         self.setWindowTitle(TITLE)
         self.template = None
@@ -336,6 +338,16 @@ class QuickFillPalette(QWidget):
         else:
             super().keyPressEvent(event)
 
+    def changeEvent(self, event: QEvent) -> None:
+        """A click in another window closes the palette (nothing pasted, focus left there)."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isVisible():
+            if self.isActiveWindow():
+                self._was_active = True
+            elif self._was_active:
+                self.hide()
+                self._was_active = False
+
 
 def _text(widget: QLineEdit | QComboBox) -> str:
     return widget.currentText() if isinstance(widget, QComboBox) else widget.text()
@@ -373,7 +385,13 @@ class QuickFill(QObject):
         QuickFill._instances.add(self)
 
     def show_palette(self, template_id: str | None = None) -> None:
-        if not self.palette.isVisible():
+        """Open the palette (on a template's form if given); the shortcut pressed again
+        while it is open closes it, as Escape does."""
+        if self.palette.isVisible():
+            if not template_id:
+                self.palette.cancel()
+                return
+        else:
             self.focus.remember()
         if template_id:
             self.palette.open()

@@ -122,14 +122,14 @@ class Desktop:
 
     # -- X input and output --------------------------------------------------------------
 
-    def xdotool(self, *args: str, timeout: float = 20) -> str:
+    def xdotool(self, *args: str, timeout: float = 20, check: bool = True) -> str:
         done = subprocess.run(
             ["xdotool", *args],
             env=self.env,
             capture_output=True,
             text=True,
             timeout=timeout,
-            check=True,
+            check=check,
         )
         return done.stdout.strip()
 

@@ -86,3 +86,14 @@ def test_escape_in_the_form_pastes_nothing_and_keeps_the_clipboard(
     desktop.type("typed by hand")  # the target works as before
     wait_for(lambda: desktop.target_text() == "typed by hand", 10, "the typed text")
     assert desktop.clipboard() == "untouched"
+
+
+def test_the_shortcut_pressed_again_closes_the_palette(quick_fill_desktop: Desktop) -> None:
+    desktop = quick_fill_desktop
+    desktop.focus_target()
+    desktop.key("ctrl+alt+space")
+    palette = desktop.palette_window()
+    desktop.key("ctrl+alt+space")
+    wait_for(lambda: desktop.focused() == desktop.target_window, 10, "the focus back")
+    visible = desktop.xdotool("search", "--onlyvisible", "--name", f"^{PALETTE}$", check=False)
+    assert palette not in visible.split()

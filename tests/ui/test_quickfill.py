@@ -292,3 +292,16 @@ def test_where_no_paste_keys_can_be_sent_the_result_stays_on_the_clipboard(
         qtbot.keyClick(quick_fill.palette.inputs["name"], Qt.Key.Key_Return)
     qtbot.wait(RESTORE_DELAY_MS + 300)
     assert QGuiApplication.clipboard().text() == "Thank you, Ann"
+
+
+def test_a_click_in_another_window_closes_the_palette(
+    qtbot: QtBot, store: Store, window: MainWindow, quick_fill: QuickFill, keys: Recorder
+) -> None:
+    store.create_template("Thanks", content="<p>Thank you</p>")
+    quick_fill.show_palette()
+    palette = quick_fill.palette
+    qtbot.waitUntil(palette.isActiveWindow)
+    qtbot.mouseClick(window.search, Qt.MouseButton.LeftButton)
+    window.activateWindow()  # offscreen, a click does not activate a window by itself
+    qtbot.waitUntil(lambda: not palette.isVisible())
+    assert keys.pasted == []
