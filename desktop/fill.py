@@ -1,5 +1,5 @@
-"""Filling a template's variables: built-in values, defaults, choice lists, presets and the
-values used last time (Quick Fill's form, and the CLI's ``fill --print``).
+"""Filling a template's variables for Quick Fill's form: built-in values, defaults, choice
+lists, presets and the values used last time.
 
 The syntax stays inside what GravyJS treats as one variable (a name between ``[[`` and
 ``]]`` with no ``[``, ``]``, ``<`` or ``>`` in it), so the web app shows every form below as

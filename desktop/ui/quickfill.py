@@ -220,7 +220,8 @@ class QuickFillPalette(QWidget):
         self.pages.setCurrentIndex(1)
         self.setWindowTitle(f"{TITLE}: {self.template.title}")
         self.fields_box.show()  # a child added to a shown widget shows only later otherwise
-        self.hint.setText("Enter: paste   ·   Tab: next field   ·   Alt+P: preset   ·   Esc: close")
+        preset = "   ·   Alt+P: preset" if self.presets else ""
+        self.hint.setText(f"Enter: paste   ·   Tab: next field{preset}   ·   Esc: close")
         empty = [key for key, widget in self.inputs.items() if not _text(widget)]
         self.inputs[empty[0] if empty else self.form[0].key].setFocus()
 
@@ -246,9 +247,10 @@ class QuickFillPalette(QWidget):
         if not self.presets:
             label.hide()
             self.preset.hide()
-        values = initial_values(
-            self.form, data.last_values(self.store), QGuiApplication.clipboard().text()
-        )
+        # Reading another app's clipboard is a round trip to it: only when a field needs it.
+        wanted = any(field.kind == "clipboard" for field in self.form)
+        clipboard = QGuiApplication.clipboard().text() if wanted else ""
+        values = initial_values(self.form, data.last_values(self.store), clipboard)
         self.inputs = {}
         for field in self.form:
             widget: QLineEdit | QComboBox

@@ -305,3 +305,23 @@ def test_a_click_in_another_window_closes_the_palette(
     window.activateWindow()  # offscreen, a click does not activate a window by itself
     qtbot.waitUntil(lambda: not palette.isVisible())
     assert keys.pasted == []
+
+
+def test_the_clipboard_field_starts_with_what_was_copied_and_choices_can_be_changed(
+    qtbot: QtBot, store: Store, quick_fill: QuickFill, keys: Recorder
+) -> None:
+    store.create_template("Quote", content="<p>[[clipboard]] ([[tone|formal|friendly]])</p>")
+    set_clipboard("a copied line")
+    quick_fill.show_palette()
+    palette = quick_fill.palette
+    qtbot.keyClick(palette.search, Qt.Key.Key_Return)
+    clipboard = palette.inputs["clipboard"]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is clipboard)
+    qtbot.keyClick(clipboard, Qt.Key.Key_Tab)
+    tone = QApplication.focusWidget()
+    assert tone is palette.inputs["tone|formal|friendly"]
+    qtbot.keyClick(tone, Qt.Key.Key_Down)  # the next choice
+    with qtbot.waitSignal(quick_fill.pasted, timeout=3000):
+        qtbot.keyClick(tone, Qt.Key.Key_Return)
+    assert keys.pasted[0][0] == "a copied line (friendly)"
+    assert data.last_values(store) == {"tone": "friendly"}  # built-ins are not remembered
