@@ -50,6 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.ui.main import run_gui
 
         return run_gui(path)
+    if args.command == "fill":
+        from desktop.ui.single_instance import ask_running_window
+
+        if ask_running_window(path):
+            return 0
+        print(f"gravy-desktop: Gravy Desktop is not running with {path}; start it first.")
+        return 1
     try:
         store = open_store(path)
     except StoreError as error:

@@ -179,6 +179,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     how.add_argument("--theirs", action="store_true", help="the server's version wins")
     how.add_argument("--merged", metavar="FILE", help="use the text in FILE ('-': standard input)")
     x_resolve.add_argument("--field", help="the text field FILE is for (default: the one)")
+    commands.add_parser(
+        "fill",
+        help="show Quick Fill in the running window (bind this to a key where the desktop "
+        "owns global shortcuts, e.g. on Wayland)",
+    )
     return parser.parse_args(argv)
 
 

@@ -186,6 +186,8 @@ class Template(Record):
     isShared: bool = False
     usageCount: int = Field(default=0, ge=0)
     latestVersion: str | None = None
+    #: Quick Fill lists favourites first; synced as a boolean the web app does not read.
+    isFavorite: bool = False
 
     @property
     def id(self) -> str:
@@ -205,6 +207,7 @@ class TemplateSummary(BaseModel):
     isShared: bool
     usageCount: int
     updatedAt: str
+    isFavorite: bool = False
 
 
 class Snippet(Record):

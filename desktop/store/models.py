@@ -88,6 +88,7 @@ class TemplateRow(RecordRow):
     latest_version: Mapped[str | None] = mapped_column(String, nullable=True)
     created_at: Mapped[str] = mapped_column(String)
     updated_at: Mapped[str] = mapped_column(String, index=True)
+    is_favorite: Mapped[bool] = mapped_column(default=False, server_default="0")
 
 
 class SnippetRow(RecordRow):

@@ -168,7 +168,8 @@ def delete(session: Session, entity: str, record_id: str) -> None:
 
 
 _SUMMARY_COLUMNS = (
-    "seq, template_id, title, description, category, tags, is_shared, usage_count, updated_at"
+    "seq, template_id, title, description, category, tags, is_shared, usage_count, updated_at, "
+    "is_favorite"
 )
 
 
@@ -183,7 +184,7 @@ def template_summaries(
         (
             seq,
             domain.TemplateSummary.model_construct(
-                templateId=template_id,
+                templateId=record_id,
                 title=title,
                 description=description,
                 category=category,
@@ -191,7 +192,8 @@ def template_summaries(
                 isShared=bool(shared),
                 usageCount=count,
                 updatedAt=updated,
+                isFavorite=bool(fav),
             ),
         )
-        for seq, template_id, title, description, category, tags, shared, count, updated in rows
+        for seq, record_id, title, description, category, tags, shared, count, updated, fav in rows
     ]

@@ -185,6 +185,7 @@ def _template_encode(user_id: str, s: Item) -> Item:
         "isShared": "true" if s.get("isShared") else "false",
         "usageCount": int(s.get("usageCount", 0)),
         "latestVersion": s.get("latestVersion"),
+        "isFavorite": bool(s.get("isFavorite")),
     }
 
 
@@ -193,6 +194,7 @@ def _template_decode(i: Item) -> Item:
         "isShared": _flag(i.get("isShared"), "true"),
         "usageCount": int(i.get("usageCount") or 0),
         "latestVersion": i.get("latestVersion"),
+        "isFavorite": _flag(i.get("isFavorite"), True),
     }
 
 

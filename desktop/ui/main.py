@@ -53,6 +53,7 @@ from desktop.ui.editor import TemplateEditor
 from desktop.ui.faults import FaultDialogs, explain, log_to_file
 from desktop.ui.keys import ENTER, LEAVE_SEARCH, KeyMap, focus_next, name_controls
 from desktop.ui.panels import ConflictsPanel, FailedPanel
+from desktop.ui.quickfill import install as install_quick_fill
 from desktop.ui.records import (
     BADGES,
     RecordSection,
@@ -753,8 +754,10 @@ def run_gui(path: Path) -> int:
     faults.install()
     with lock:
         window = MainWindow(store)
+        quick_fill = install_quick_fill(window, store, path)
         window.show()
         code = app.exec()
+        quick_fill.close()
         store.database.close()
     return code
 

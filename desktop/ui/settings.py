@@ -32,6 +32,7 @@ from desktop.sync.config import (
     save_settings,
 )
 from desktop.sync.errors import MissingCredentials, classify
+from desktop.ui.quickfill import QuickFillSettings
 from desktop.ui.tasks import Tasks
 
 
@@ -105,6 +106,8 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(actions)
+        self.quick_fill = QuickFillSettings()
+        layout.addWidget(self.quick_fill)
         layout.addWidget(self.outcome)
         layout.addWidget(buttons)
         buttons.accepted.connect(self.save)
@@ -166,6 +169,7 @@ class SettingsDialog(QDialog):
             self.outcome.setText(f"Not saved: {error}")
             return
         save_settings(self.store, settings)
+        self.quick_fill.save()
         self.settings = settings
         self.accept()
 
