@@ -36,7 +36,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -636,6 +636,19 @@ class Session:
         self.lock = threading.Lock()
         self.token_refreshes = 0  # ID tokens renewed from the refresh token
         self.credential_refreshes = 0  # GetCredentialsForIdentity calls
+        self._credentials: Any = None  # the latest botocore credentials handed out
+
+    def expire(self) -> None:
+        """Treat the ID token and AWS credentials in memory as expired: the next request
+        renews both (from the keyring's refresh token). For a server that says they have
+        expired before this machine's clock does, and for tests of renewal mid-drain."""
+        from datetime import UTC, datetime
+
+        with self.lock:
+            if self.tokens is not None:
+                self.tokens = replace(self.tokens, expires_at=0.0)
+            if self._credentials is not None and self._credentials._expiry_time is not None:
+                self._credentials._expiry_time = datetime.fromtimestamp(0, UTC)
 
     def id_tokens(self) -> Tokens:
         """Fresh ID token, renewed from the keyring's refresh token when near expiry."""
@@ -683,6 +696,7 @@ class Session:
             return metadata
 
         handle: Any = DeferredRefreshableCredentials(renew, "gravy-account", time_fetcher=now)
+        self._credentials = handle
         return handle
 
 
