@@ -651,12 +651,18 @@ class Session:
                 self._credentials._expiry_time = datetime.fromtimestamp(0, UTC)
 
     def id_tokens(self) -> Tokens:
-        """Fresh ID token, renewed from the keyring's refresh token when near expiry."""
+        """Fresh ID token, renewed from the keyring's refresh token when near expiry, or
+        when the keyring holds another one (signed in again, or out, in another window or
+        the CLI)."""
         with self.lock:
-            if self.tokens is None or self.tokens.expires_at - self.clock() < ID_TOKEN_MARGIN_S:
-                refresh_token = load_refresh_token(self.sub)
-                if not refresh_token:
-                    raise SessionExpired("you are signed out: sign in again")
+            refresh_token = load_refresh_token(self.sub)
+            if not refresh_token:
+                raise SessionExpired("you are signed out: sign in again")
+            if (
+                self.tokens is None
+                or self.tokens.refresh_token != refresh_token
+                or self.tokens.expires_at - self.clock() < ID_TOKEN_MARGIN_S
+            ):
                 tokens = self.cognito.refresh(refresh_token)
                 if tokens.sub != self.sub:
                     raise SessionExpired("the stored session belongs to another account")
@@ -672,6 +678,8 @@ class Session:
                 self.identity_id = self.cognito.identity_id(tokens)
             metadata = self.cognito.credentials(self.identity_id, tokens)
         except AccountError as error:  # the identity pool refused the token
+            with self.lock:
+                self.tokens = None
             raise SessionExpired(f"{error}: sign in again") from None
         self.credential_refreshes += 1
         log.info("new AWS credentials for the account (until %s)", metadata["expiry_time"])
