@@ -73,9 +73,7 @@ def add_config_import(config_commands: Any) -> None:
 
 
 def handles(args: argparse.Namespace) -> bool:
-    return bool(
-        args.command == "account" or (args.command == "config" and args.action == "import")
-    )
+    return bool(args.command == "account" or (args.command == "config" and args.action == "import"))
 
 
 def run(args: argparse.Namespace, open_store: Callable[[Path], Store]) -> int:
@@ -187,7 +185,11 @@ def _sign_in(args: argparse.Namespace, home: Path, open_store: Callable[[Path], 
         args,
         {"email": signed_in.email, "sub": signed_in.sub, "database": str(path)},
         [f"signed in as {signed_in.email}; records on this computer: {path}"]
-        + ([f"{unsynced} changes from an earlier session will be synced"] if unsynced else []),
+        + (
+            [f"{account.changes(unsynced)} from an earlier session will be synced"]
+            if unsynced
+            else []
+        ),
     )
     return EXIT_OK
 
@@ -252,14 +254,14 @@ def _sign_out(args: argparse.Namespace, home: Path, open_store: Callable[[Path],
         store.database.close()
     if unsynced and not args.force:
         print(
-            f"{unsynced} changes have not been synced yet. They stay on this computer and are "
+            f"{account.not_synced(unsynced)}. They stay on this computer and are "
             f"sent when {current.email} signs in again. To send them now: gravy-desktop "
             "account sign-out --sync-first; to sign out anyway: --force",
             file=sys.stderr,
         )
         return EXIT_FAILED
     account.sign_out(home, account.load_deployment(home))
-    kept = f" ({unsynced} unsynced changes kept for the next sign-in)" if unsynced else ""
+    kept = f" ({account.changes(unsynced)} kept for the next sign-in)" if unsynced else ""
     print(f"signed out {current.email}{kept}")
     return EXIT_OK
 
@@ -308,7 +310,7 @@ def _status(args: argparse.Namespace, home: Path, open_store: Callable[[Path], S
         [
             f"signed in as {current.email} (user id {current.sub})",
             f"account: {where}; session {session}",
-            f"records: {path}; {unsynced} changes not synced yet",
+            f"records: {path}; {account.changes(unsynced)} not synced yet",
         ],
     )
     return EXIT_OK

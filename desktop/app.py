@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         from desktop.ui.main import run_gui
 
-        return run_gui(path)
+        return run_gui(path, follow_account=not args.db and not os.environ.get(DB_ENV))
     try:
         store = open_store(path)
     except StoreError as error:

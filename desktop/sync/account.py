@@ -267,6 +267,15 @@ def current_database_path(home: Path) -> Path:
     return account_database_path(home, account.sub) if account else offline_database_path(home)
 
 
+def changes(count: int) -> str:
+    """How the CLI and the window count queued changes: "1 change", "3 changes"."""
+    return "1 change" if count == 1 else f"{count} changes"
+
+
+def not_synced(count: int) -> str:
+    return f"{changes(count)} {'has' if count == 1 else 'have'} not been synced yet"
+
+
 # -- the database's owner -------------------------------------------------------------------
 
 

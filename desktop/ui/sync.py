@@ -207,7 +207,8 @@ class SyncController(QObject):
             conflicts=counts[State.CONFLICT],
             last_success=last_success(self.store),
             target=(
-                f"{settings.endpoint_url or settings.region} as {settings.user_id}"
+                f"{settings.endpoint_url or settings.region} as "
+                f"{settings.account.email if settings.account else settings.user_id}"
                 if settings.configured
                 else ""
             ),

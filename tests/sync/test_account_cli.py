@@ -176,7 +176,7 @@ def test_switching_accounts_keeps_each_accounts_records_apart(
     gravy("templates", "add", "Ann's letter")
     assert sign_in(gravy, bob, PASSWORD).code == 1, "one account at a time: sign out first"
     out = gravy("account", "sign-out", "--force")
-    assert out.code == 0 and "1 unsynced changes kept" in out.out
+    assert out.code == 0 and "1 change kept for the next sign-in" in out.out
     assert titles(gravy) == ["Offline draft"]
     sign_in(gravy, bob, PASSWORD)
     assert titles(gravy) == []
@@ -184,7 +184,7 @@ def test_switching_accounts_keeps_each_accounts_records_apart(
     assert gravy("sync", "run").code == 0
     assert gravy("account", "sign-out").code == 0
     back = sign_in(gravy, ann, PASSWORD)
-    assert "1 changes from an earlier session will be synced" in back.out
+    assert "1 change from an earlier session will be synced" in back.out
     assert titles(gravy) == ["Ann's letter"]
     assert gravy("sync", "run").code == 0
     owners = {i["title"]: i["userId"] for i in server.scan("GravyTemplates")}
