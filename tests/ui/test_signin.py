@@ -259,3 +259,28 @@ def test_window_journey_sign_in_again_then_sign_out_with_unsynced_changes(
     kept = Store(open_database(path))
     assert kept.queue_counts()["pending"] == 1, "the unsynced change waits for the next sign-in"
     kept.database.close()
+
+
+def test_settings_keep_aws_keys_under_advanced(
+    qtbot: QtBot, home: Path, deployment: Deployment, cognito_standin: CognitoStandIn
+) -> None:
+    from desktop.ui.settings import SettingsDialog
+
+    email = new_email()
+    cognito_standin.add_user(email, PASSWORD)
+    cognito = account.Cognito(deployment)
+    signed = account.sign_in_result(
+        home, deployment, email, cognito.sign_in(email, PASSWORD), cognito
+    )
+    store = Store(open_database(open_account_database(home, signed, deployment)))
+    dialog = SettingsDialog(store, Tasks())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.account_line.text().startswith(f"Account: signed in as {email}")
+    assert not dialog.access_key_id.isVisible() and not dialog.profile.isVisible()
+    shoot(dialog, "signin-10-settings")
+    click(qtbot, dialog.advanced)
+    assert dialog.access_key_id.isVisible() and dialog.profile.isVisible()
+    shoot(dialog, "signin-11-settings-advanced")
+    store.database.close()
