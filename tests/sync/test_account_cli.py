@@ -14,7 +14,7 @@ import pytest
 
 from desktop.app import main
 from desktop.sync import account
-from tests.cognito import CognitoStandIn, fresh_totp, new_email
+from tests.cognito import CognitoStandIn, Relay, fresh_totp, new_email
 from tests.dynamodb_local import DynamoDBLocal
 from tests.sync.conftest import Server
 
@@ -235,3 +235,67 @@ def test_config_import_takes_cloudformation_outputs_and_refuses_other_files(
     stack.write_text('{"region": "eu-west-1"}')
     refused = gravy("config", "import", str(stack))
     assert refused.code == 1 and "user_pool_id" in refused.err
+
+
+def test_a_push_under_another_identity_is_refused_on_the_command_line(
+    gravy: Gravy, cognito_standin: CognitoStandIn, server: Server
+) -> None:
+    ann, bob = new_email(), new_email()
+    cognito_standin.add_user(ann, PASSWORD)
+    bob_sub = cognito_standin.add_user(bob, PASSWORD)
+    sign_in(gravy, ann, PASSWORD)
+    gravy("templates", "add", "Ann's letter")
+    # A stale or mistyped setting points Ann's queue at Bob's partition.
+    assert gravy("config", "set", "--user-id", bob_sub).code == 0
+    for command in (("sync", "push"), ("sync", "run")):
+        refused = gravy(*command)
+        assert refused.code == 2, refused
+        assert "credentials" in refused.out + refused.err
+    assert server.scan("GravyTemplates") == []
+    assert [e["state"] for e in json.loads(gravy("--json", "queue", "list").out)] == ["pending"]
+
+
+def test_offline_start_with_a_cached_session_on_the_command_line(
+    gravy: Gravy,
+    home: Path,
+    cognito_standin: CognitoStandIn,
+    dynamodb_local: DynamoDBLocal,
+    prefix: str,
+    server: Server,
+) -> None:
+    assert cognito_standin.pool is not None
+    cognito_net, dynamodb_net = Relay(cognito_standin.port), Relay(dynamodb_local.port)
+    cognito_net.start(), dynamodb_net.start()
+    behind = home.parent / "behind.json"
+    behind.write_text(
+        json.dumps(
+            cognito_standin.pool.deployment()
+            | {
+                "cognito_endpoint_url": cognito_net.url,
+                "dynamodb_endpoint_url": dynamodb_net.url,
+                "table_prefix": prefix,
+            }
+        )
+    )
+    try:
+        assert gravy("config", "import", str(behind)).code == 0
+        email = new_email()
+        sub = cognito_standin.add_user(email, PASSWORD)
+        assert sign_in(gravy, email, PASSWORD).code == 0
+        cognito_net.stop(), dynamodb_net.stop()
+        account._JWKS.clear()  # a new process has not fetched the pool's keys yet
+
+        assert gravy("templates", "add", "Written offline").code == 0
+        offline = gravy("sync", "run")
+        assert offline.code == 2 and "stopped: offline" in offline.out, offline
+        assert "sign in" not in offline.out + offline.err
+        assert f"signed in as {email}" in gravy("account", "status").out
+
+        cognito_net.start(), dynamodb_net.start()
+        back = gravy("sync", "run")
+        assert back.code == 0, back
+        assert [i["title"] for i in server.scan("GravyTemplates") if i["userId"] == sub] == [
+            "Written offline"
+        ]
+    finally:
+        cognito_net.stop(), dynamodb_net.stop()
