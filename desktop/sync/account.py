@@ -717,6 +717,7 @@ class Session:
         return handle
 
 
+SERVER_SAYS_EXPIRED = frozenset({"ExpiredTokenException", "ExpiredToken"})
 _SESSIONS: dict[tuple[str, str], Session] = {}  # (pool, sub): tokens outlive one client
 _SESSIONS_LOCK = threading.Lock()
 
@@ -774,13 +775,22 @@ def account_client(settings: Any, config: Any, session: Session | None = None) -
 
     core = botocore.session.Session()
     core.register_component("credential_provider", CredentialResolver([Provider()]))
-    return boto3.session.Session(botocore_session=core).client(
+    client = boto3.session.Session(botocore_session=core).client(
         "dynamodb",
         region_name=settings.region,
         endpoint_url=settings.endpoint_url,
         config=config,
         verify=not settings.local_endpoint,
     )
+
+    def on_answer(parsed: dict[str, Any], **_: Any) -> None:
+        # AWS says the credentials expired before this machine's clock does (skew): renew
+        # them for the next attempt rather than resending the same ones until local expiry.
+        if parsed.get("Error", {}).get("Code") in SERVER_SAYS_EXPIRED:
+            active.expire()
+
+    client.meta.events.register("after-call.dynamodb", on_answer)
+    return client
 
 
 def sign_in_result(

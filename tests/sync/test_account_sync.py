@@ -17,9 +17,11 @@ from desktop.sync.config import SyncSettings, load_settings, make_client
 from desktop.sync.engine import SyncEngine
 from desktop.sync.errors import Backoff
 from desktop.sync.push import EngineState, PushEngine
+from tests import fault_proxy
 from tests.cognito import CognitoStandIn, Relay, new_email
 from tests.conftest import MemoryKeyring
 from tests.dynamodb_local import DynamoDBLocal
+from tests.fault_proxy import FaultProxy
 from tests.sync.conftest import Server
 
 pytestmark = pytest.mark.dynamodb
@@ -135,6 +137,33 @@ def test_a_revoked_session_pauses_sync_and_loses_nothing(
     report = writer.pusher().drain()
     assert (report.state, report.sent) == (EngineState.IDLE, 3)
     assert owned_titles(server, writer.sub) == {"Kept 0", "Kept 1", "Kept 2"}
+
+
+def test_credentials_aws_calls_expired_are_renewed_for_the_next_attempt(
+    writer_for: Any, server: Server, monkeypatch: pytest.MonkeyPatch, dynamodb_local: DynamoDBLocal
+) -> None:
+    """A clock running behind: AWS refuses credentials this machine still thinks valid."""
+    monkeypatch.setitem(
+        fault_proxy.ANSWERS,
+        "expired",
+        (400, "ExpiredTokenException", "The security token included in the request is expired"),
+    )
+    writer = writer_for()
+    writer.store.create_template("Skewed")
+    with FaultProxy(dynamodb_local.port) as proxy:
+        settings = writer.settings.model_copy(update={"endpoint_url": proxy.endpoint_url})
+        engine = PushEngine(
+            writer.store, make_client(settings, writer.session), settings, backoff=INSTANT
+        )
+        proxy.fail_next("expired", operation="TransactWriteItems")
+        report = engine.drain()
+        assert report.state == EngineState.CREDENTIALS, report.message
+        assert writer.store.queue_counts()[State.FAILED] == 0
+        assert writer.session.credential_refreshes == 1
+        report = engine.drain()
+        assert (report.state, report.sent) == (EngineState.IDLE, 1)
+        assert writer.session.credential_refreshes == 2, "fresh credentials for the resend"
+    assert owned_titles(server, writer.sub) == {"Skewed"}
 
 
 def test_a_push_under_another_identity_is_refused_by_the_engine(
