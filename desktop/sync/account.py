@@ -36,7 +36,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +87,9 @@ class Challenge(Exception):
 
     kind: str
     email: str
-    password: str = ""  # kept in memory only for the NEW_PASSWORD_REQUIRED answer
-    session: dict[str, Any] | None = None  # Cognito's challenge session (MFA)
+    # Kept in memory only for the NEW_PASSWORD_REQUIRED answer; never in a repr or a log.
+    password: str = field(default="", repr=False)
+    session: dict[str, Any] | None = field(default=None, repr=False)  # Cognito's (MFA)
 
     def __str__(self) -> str:
         if self.kind == "new_password":
@@ -410,6 +411,43 @@ class Tokens:
         return f"Tokens(sub={self.sub!r}, expires_at={self.expires_at})"
 
 
+# botocore's DEBUG logs carry request and response bodies (passwords, tokens) and signing
+# material (the session token): records mentioning them are dropped (DESIGN invariant 12).
+SECRET_MARKERS = (
+    "PASSWORD",
+    "Password",
+    "REFRESH_TOKEN",
+    "RefreshToken",
+    "IdToken",
+    "AccessToken",
+    "SecretKey",
+    "SessionToken",
+    "x-amz-security-token",
+    "Logins",
+    "SRP_A",
+)
+LOGGERS_WITH_BODIES = ("botocore.endpoint", "botocore.parsers", "botocore.auth", "botocore.hooks")
+
+
+class _NoSecrets(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except Exception:  # a malformed record: better lost than leaking
+            return False
+        return not any(marker in text for marker in SECRET_MARKERS)
+
+
+_NO_SECRETS = _NoSecrets()
+
+
+def _keep_secrets_out_of_logs() -> None:
+    for name in LOGGERS_WITH_BODIES:
+        logger = logging.getLogger(name)
+        if _NO_SECRETS not in logger.filters:
+            logger.addFilter(_NO_SECRETS)
+
+
 _JWKS: dict[str, dict[str, Any]] = {}  # per JWKS URL: keys change only on rotation
 _JWKS_LOCK = threading.Lock()
 
@@ -422,6 +460,7 @@ def _client_config() -> Any:
 
 def _aws_client(deployment: Deployment, service: str) -> Any:
     """An unsigned client: sign-in and identity calls carry no AWS credentials."""
+    _keep_secrets_out_of_logs()
     import boto3
     from botocore import UNSIGNED
     from botocore.config import Config
@@ -760,6 +799,7 @@ def account_client(settings: Any, config: Any, session: Session | None = None) -
     import botocore.session
     from botocore.credentials import CredentialProvider, CredentialResolver
 
+    _keep_secrets_out_of_logs()
     target = settings.account
     if target.sub != settings.user_id:
         raise MissingCredentials(

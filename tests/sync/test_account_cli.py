@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from desktop.app import main
 from desktop.sync import account
 from tests.cognito import CognitoStandIn, Relay, fresh_totp, new_email
+from tests.conftest import MemoryKeyring
 from tests.dynamodb_local import DynamoDBLocal
 from tests.sync.conftest import Server
 
@@ -299,3 +301,23 @@ def test_offline_start_with_a_cached_session_on_the_command_line(
         ]
     finally:
         cognito_net.stop(), dynamodb_net.stop()
+
+
+def test_no_password_or_token_reaches_the_log_even_at_debug_level(
+    gravy: Gravy,
+    cognito_standin: CognitoStandIn,
+    caplog: pytest.LogCaptureFixture,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    email = new_email()
+    sub = cognito_standin.add_user(email, PASSWORD)  # the administrator's calls: not logged
+    caplog.set_level(logging.DEBUG)
+    assert sign_in(gravy, email, PASSWORD).code == 0
+    gravy("templates", "add", "Logged")
+    assert gravy("sync", "run").code == 0
+    other = new_email()
+    gravy("account", "sign-up", other, "--password-stdin", stdin="Sign-up-pass-4\n")
+    refresh_token = memory_keyring.secrets[("gravy-desktop", f"cognito-refresh:{sub}")]
+    assert "InitiateAuth" in caplog.text, "botocore did log these calls"
+    for secret in (PASSWORD, "Sign-up-pass-4", refresh_token, "ABCSECRETKEY", "ABC12345"):
+        assert secret not in caplog.text
