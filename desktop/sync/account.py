@@ -842,6 +842,11 @@ def sign_in_result(
         raise AccountError("Cognito returned no refresh token")
     save_refresh_token(tokens.sub, tokens.refresh_token)
     registry = load_registry(home)
+    previous = registry.signed_in
+    if previous is not None and previous.sub != tokens.sub:
+        # One account at a time: the other's session ends here (its database, with its
+        # queue, stays for its next sign-in).
+        forget_refresh_token(previous.sub)
     known = registry.accounts.get(tokens.sub)
     identity_id = known.identity_id if known else None
     if identity_id is None:

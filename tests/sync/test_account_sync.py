@@ -187,9 +187,22 @@ def test_a_push_under_another_identity_is_refused_by_the_engine(
         user_id=bob.sub, endpoint_url=dynamodb_local.endpoint_url, table_prefix=as_bob.table_prefix
     )
     assert PushEngine(ann.store, make_client(plain), plain).drain().state == "credentials"
+    ann.sign_in_again()  # one account at a time: Bob's sign-in ended Ann's session
     assert ann.pusher().drain().sent == 1
     assert owned_titles(server, ann.sub) == {"Ann's draft"}
     assert owned_titles(server, bob.sub) == set()
+
+
+def test_signing_in_as_another_account_ends_the_previous_session(
+    writer_for: Any, home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    ann = writer_for()
+    assert account.load_refresh_token(ann.sub)
+    bob = writer_for()  # e.g. another email typed into "Sign in again"
+    assert account.load_registry(home).signed_in == bob.account
+    assert account.load_refresh_token(ann.sub) is None
+    assert account.load_refresh_token(bob.sub)
+    assert account.account_database_path(home, ann.sub).exists(), "Ann's database stays"
 
 
 def test_a_database_keeps_its_owner(writer_for: Any) -> None:
