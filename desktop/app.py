@@ -8,8 +8,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from platformdirs import user_data_dir
-
 from desktop import __version__
 from desktop.store.db import StoreError, open_database
 from desktop.store.services import Store
@@ -19,10 +17,13 @@ DB_ENV = "GRAVY_DESKTOP_DB"
 
 
 def default_database_path() -> Path:
+    """``$GRAVY_DESKTOP_DB``, else the signed-in account's database, else the offline one."""
     configured = os.environ.get(DB_ENV)
     if configured:
         return Path(configured).expanduser()
-    return Path(user_data_dir(APP_NAME, appauthor=False)) / "gravy.db"
+    from desktop.sync import account
+
+    return account.current_database_path(account.data_home())
 
 
 def open_store(path: Path) -> Store:
@@ -45,11 +46,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.selftest import run
 
         return run(args.endpoint_url, screenshot=Path(args.screenshot) if args.screenshot else None)
+    from desktop import account_cli
+
+    if account_cli.handles(args):  # before a database is chosen: the account's
+        return account_cli.run(args, open_store)
     path = Path(args.db) if args.db else default_database_path()
     if args.command is None:
         from desktop.ui.main import run_gui
 
-        return run_gui(path)
+        return run_gui(path, follow_account=not args.db and not os.environ.get(DB_ENV))
     if args.command == "fill":
         from desktop.ui.single_instance import ask_running_window
 

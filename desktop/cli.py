@@ -19,6 +19,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
+from desktop import account_cli
 from desktop.domain import InvalidInput
 from desktop.store import transfer
 from desktop.store.models import OutboxEntry
@@ -141,6 +142,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     c_commands.add_parser(
         "set-secret", help="read the secret access key from standard input into the OS keyring"
     )
+    account_cli.add_config_import(c_commands)
+
+    account_cli.add_parsers(commands)
 
     tables = commands.add_parser("tables", help="the DynamoDB tables")
     tb_commands = tables.add_subparsers(dest="action", required=True)

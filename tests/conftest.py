@@ -18,7 +18,7 @@ from desktop.store.db import open_database
 from desktop.store.services import Store
 from tests.dynamodb_local import DynamoDBLocal
 
-pytest_plugins = ["tests.full_disk"]  # the ``disk`` fixture
+pytest_plugins = ["tests.full_disk", "tests.cognito"]  # ``disk``; the Cognito stand-in
 
 
 @pytest.fixture

@@ -22,6 +22,21 @@ KEYRING_SERVICE = "gravy-desktop"
 SETTINGS_KEY = "sync"
 
 
+class AccountTarget(BaseModel):
+    """The Gravy account a database syncs as (ids only: the tokens are in the keyring and
+    in memory). Written at sign-in by :func:`desktop.sync.account.bind_database`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sub: str
+    email: str
+    user_pool_id: str
+    app_client_id: str
+    identity_pool_id: str
+    cognito_endpoint_url: str | None = None
+    identity_id: str | None = None
+
+
 class SyncSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -42,6 +57,8 @@ class SyncSettings(BaseModel):
     # missed, e.g. a writer's clock further behind than the overlap).
     full_sync_interval_s: int = Field(default=6 * 3600, ge=60, le=30 * 86_400)
     device_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    # Signed in with the Gravy account: credentials come from its identity pool, not keys.
+    account: AccountTarget | None = None
 
     @field_validator("endpoint_url")
     @classmethod
@@ -56,7 +73,9 @@ class SyncSettings(BaseModel):
     @property
     def configured(self) -> bool:
         """Is there a sync target at all? Without one, changes simply wait in the queue."""
-        return bool(self.user_id) and bool(self.endpoint_url or self.profile or self.access_key_id)
+        return bool(self.user_id) and bool(
+            self.account or self.endpoint_url or self.profile or self.access_key_id
+        )
 
     @property
     def local_endpoint(self) -> bool:
@@ -130,12 +149,20 @@ def client_config() -> Any:
     )
 
 
-def make_client(settings: SyncSettings) -> Any:
-    """A DynamoDB client for ``settings``; raises MissingCredentials when none can be had."""
+def make_client(settings: SyncSettings, session: Any = None) -> Any:
+    """A DynamoDB client for ``settings``; raises MissingCredentials when none can be had.
+
+    Signed in (``settings.account``), its credentials are the account's, renewed on their
+    own (``session``: an :class:`desktop.sync.account.Session`, by default the process's
+    one for that account)."""
     import boto3
 
     if not settings.user_id:
         raise MissingCredentials("no user id is configured")
+    if settings.account is not None:
+        from desktop.sync.account import account_client
+
+        return account_client(settings, client_config(), session)
     session = (
         boto3.session.Session(profile_name=settings.profile)
         if settings.profile

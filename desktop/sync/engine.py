@@ -12,6 +12,7 @@ from typing import Any
 from desktop.domain import now_iso
 from desktop.store import outbox, syncstate
 from desktop.store.services import SEARCH_BATCH, Store
+from desktop.sync.account import identity_mismatch
 from desktop.sync.config import SyncSettings
 from desktop.sync.errors import Backoff
 from desktop.sync.pull import Puller, PullReport
@@ -89,6 +90,11 @@ class SyncEngine:
             report.state, report.message = EngineState.BUSY, BUSY_MESSAGE
             return report
         try:
+            refusal = identity_mismatch(self.store, self.pusher.user_id)
+            if refusal is not None:  # another account's records must not be pulled in here
+                report.state, report.message = EngineState.CREDENTIALS, f"WrongAccount: {refusal}"
+                report.finished_at = now_iso()
+                return report
             with self.store.database.write() as session:
                 outbox.recover_in_flight(session)  # a crash's leftovers: merged, then resent
             report.pull = self.puller.pull(full)

@@ -42,6 +42,7 @@ from desktop.store.outbox import Claimed, Op, State
 from desktop.store.services import Store
 from desktop.store.syncstate import RemoteState
 from desktop.sync import codec
+from desktop.sync.account import identity_mismatch
 from desktop.sync.codec import CODECS, LAST_OP, USAGE_OP_PREFIX, VERSION
 from desktop.sync.config import SyncSettings
 from desktop.sync.conflicts import Outcome, Reconciler, ServerCopy
@@ -149,6 +150,10 @@ class PushEngine:
     def drain_locked(self, max_seconds: float | None = None) -> PushReport:
         """:meth:`drain` for a caller that holds :attr:`lock` (a whole sync cycle)."""
         report = PushReport()
+        refusal = identity_mismatch(self.store, self.user_id)
+        if refusal is not None:  # the queue is bound to its account: never send it as another
+            report.state, report.message = EngineState.CREDENTIALS, f"WrongAccount: {refusal}"
+            return report
         with self.store.database.write() as session:
             recovered = outbox.recover_in_flight(session)
         if recovered:

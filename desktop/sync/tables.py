@@ -245,11 +245,12 @@ def cloudformation(prefix: str = "") -> dict[str, Any]:
             "DeletionPolicy": "Retain",
             "Properties": properties,
         }
-    return {
+    template = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "Gravy Desktop / GravyJS / Page Manager tables",
         "Resources": resources,
     }
+    return with_desktop_account(template, prefix)
 
 
 ITEM_ACTIONS = [
@@ -268,11 +269,13 @@ def iam_policy(region: str = "*", account: str = "*", prefix: str = "") -> dict[
     """Least privilege for one signed-in user (a Cognito identity or federated user).
 
     On the owner-keyed tables the user reaches only items whose partition key is their own
-    id (``dynamodb:LeadingKeys`` = ``${cognito-identity.amazonaws.com:sub}``), through the
-    table and its indexes. ``PageManager`` has no owner in its keys, so LeadingKeys cannot
-    confine it: the policy allows its item actions (reads through ``OwnerPagesIndex`` are
-    the client's way to find its pages), and confining writes there needs a server-side
-    guard (the web app's API) or a table keyed by owner.
+    user pool ``sub`` (``dynamodb:LeadingKeys`` = ``${aws:PrincipalTag/sub}``, the tag the
+    identity pool maps from the ID token's ``sub`` claim: see :func:`with_desktop_account`),
+    through the table and its indexes. ``PageManager`` has no owner in its keys, so
+    LeadingKeys cannot confine it: the policy allows its item actions and the Scan of its
+    full reconciliation (reads through ``OwnerPagesIndex`` are the client's way to find its
+    pages), and confining writes there needs a server-side guard (the web app's API) or a
+    table keyed by owner.
     """
     arn = f"arn:aws:dynamodb:{region}:{account}:table/"
     owned = [spec for spec in ALL_TABLES if spec.owner_key]
@@ -288,11 +291,7 @@ def iam_policy(region: str = "*", account: str = "*", prefix: str = "") -> dict[
                 "Effect": "Allow",
                 "Action": ITEM_ACTIONS,
                 "Resource": owned_resources,
-                "Condition": {
-                    "ForAllValues:StringEquals": {
-                        "dynamodb:LeadingKeys": ["${cognito-identity.amazonaws.com:sub}"]
-                    }
-                },
+                "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [OWNER_TAG]}},
             },
             {
                 "Sid": "DescribeForSetupChecks",
@@ -303,8 +302,130 @@ def iam_policy(region: str = "*", account: str = "*", prefix: str = "") -> dict[
             {
                 "Sid": "PageManagerNotOwnerKeyed",
                 "Effect": "Allow",
-                "Action": ITEM_ACTIONS,
+                "Action": [*ITEM_ACTIONS, "dynamodb:Scan"],  # full reconciliation scans it
                 "Resource": pages,
             },
         ],
+    }
+
+
+# -- the desktop's sign-in: app client, identity pool, role (ABAC on the ``sub`` claim) ------
+
+# The identity pool copies the ID token's ``sub`` claim (the user pool sub, the web app's
+# ``userId``) into this session tag; the policy compares partition keys with it. (The
+# identity pool's own ``cognito-identity.amazonaws.com:sub`` is the identity id, which is
+# not the web app's userId.)
+OWNER_TAG = "${aws:PrincipalTag/sub}"
+HAS_POOL = "HasUserPool"
+
+
+def with_desktop_account(template: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Add what the desktop's sign-in needs to a tables template, for the web app's user
+    pool (parameter ``UserPoolId``; left empty, only the tables are made):
+
+    - ``DesktopClient``: a public app client (no secret: a desktop cannot keep one) with
+      SRP and refresh-token sign-in only, token revocation on;
+    - ``IdentityPool``: authenticated identities only, from that client, tokens checked;
+    - ``PrincipalTags``: the "attributes for access control" mapping, tag ``sub`` = claim
+      ``sub``;
+    - ``AuthenticatedRole`` (trusting the identity pool, with ``sts:TagSession`` so the tag
+      reaches the session) carrying :func:`iam_policy`, and its ``RoleAttachment``;
+    - outputs named as ``gravy-desktop config import`` reads them.
+    """
+    provider = {"Fn::Sub": "cognito-idp.${AWS::Region}.amazonaws.com/${UserPoolId}"}
+    policy = iam_policy("${AWS::Region}", "${AWS::AccountId}", prefix)
+    for statement in policy["Statement"]:
+        statement["Resource"] = [{"Fn::Sub": arn} for arn in statement["Resource"]]
+    only: dict[str, Any] = {"Condition": HAS_POOL}
+    resources = {
+        "DesktopClient": only
+        | {
+            "Type": "AWS::Cognito::UserPoolClient",
+            "Properties": {
+                "UserPoolId": {"Ref": "UserPoolId"},
+                "ClientName": f"{prefix}gravy-desktop",
+                "GenerateSecret": False,
+                "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                "PreventUserExistenceErrors": "ENABLED",
+                "EnableTokenRevocation": True,
+                "RefreshTokenValidity": 30,
+            },
+        },
+        "IdentityPool": only
+        | {
+            "Type": "AWS::Cognito::IdentityPool",
+            "Properties": {
+                "IdentityPoolName": f"{prefix.replace('-', '_')}gravy_desktop",
+                "AllowUnauthenticatedIdentities": False,
+                "CognitoIdentityProviders": [
+                    {
+                        "ClientId": {"Ref": "DesktopClient"},
+                        "ProviderName": provider,
+                        "ServerSideTokenCheck": True,
+                    }
+                ],
+            },
+        },
+        "PrincipalTags": only
+        | {
+            "Type": "AWS::Cognito::IdentityPoolPrincipalTag",
+            "Properties": {
+                "IdentityPoolId": {"Ref": "IdentityPool"},
+                "IdentityProviderName": provider,
+                "UseDefaults": False,
+                "PrincipalTags": {"sub": "sub"},
+            },
+        },
+        "AuthenticatedRole": only
+        | {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                            "Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
+                            "Condition": {
+                                "StringEquals": {
+                                    "cognito-identity.amazonaws.com:aud": {"Ref": "IdentityPool"}
+                                },
+                                "ForAnyValue:StringLike": {
+                                    "cognito-identity.amazonaws.com:amr": "authenticated"
+                                },
+                            },
+                        }
+                    ],
+                },
+                "Policies": [{"PolicyName": "GravyDesktopOwnItems", "PolicyDocument": policy}],
+            },
+        },
+        "RoleAttachment": only
+        | {
+            "Type": "AWS::Cognito::IdentityPoolRoleAttachment",
+            "Properties": {
+                "IdentityPoolId": {"Ref": "IdentityPool"},
+                "Roles": {"authenticated": {"Fn::GetAtt": ["AuthenticatedRole", "Arn"]}},
+            },
+        },
+    }
+    outputs: dict[str, dict[str, Any]] = {
+        "Region": {"Value": {"Ref": "AWS::Region"}},
+        "UserPoolId": {"Value": {"Ref": "UserPoolId"}},
+        "DesktopClientId": {"Value": {"Ref": "DesktopClient"}},
+        "IdentityPoolId": {"Value": {"Ref": "IdentityPool"}},
+        "TablePrefix": {"Value": prefix},
+    }
+    return template | {
+        "Parameters": {
+            "UserPoolId": {
+                "Type": "String",
+                "Default": "",
+                "Description": "the web app's Cognito user pool (empty: tables only)",
+            }
+        },
+        "Conditions": {HAS_POOL: {"Fn::Not": [{"Fn::Equals": [{"Ref": "UserPoolId"}, ""]}]}},
+        "Resources": template["Resources"] | resources,
+        "Outputs": {name: only | output for name, output in outputs.items()},
     }

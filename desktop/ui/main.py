@@ -47,7 +47,7 @@ from desktop.store import transfer
 from desktop.store.db import AlreadyRunning, InstanceLock, StoreError, open_database
 from desktop.store.outbox import State, record_key
 from desktop.store.services import NotFound, Store
-from desktop.ui import theme
+from desktop.ui import signin, theme
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
 from desktop.ui.faults import FaultDialogs, explain, log_to_file
@@ -737,13 +737,17 @@ def open_for_window(path: Path) -> tuple[Store, InstanceLock]:
         raise
 
 
-def run_gui(path: Path) -> int:
+def run_gui(path: Path, follow_account: bool = False) -> int:
+    """The window on ``path``; ``follow_account``: on the signed-in account's database,
+    asking at first run, and reopening on another database after a sign-in or sign-out."""
     app = make_application()
     try:
         log_path: Path | None = log_to_file()
     except OSError:
         log_path = None
     faults = FaultDialogs(QApplication.activeWindow, log_path)
+    if follow_account:
+        path = signin.first_run(path)
     try:
         store, lock = open_for_window(path)
     except StoreError as error:
@@ -755,10 +759,13 @@ def run_gui(path: Path) -> int:
     with lock:
         window = MainWindow(store)
         quick_fill = install_quick_fill(window, store, path)
+        accounts = signin.AccountMenu(window, store, window.tasks, window.sync)
         window.show()
         code = app.exec()
         quick_fill.close()
         store.database.close()
+    if accounts.switch_to is not None:  # signed in or out: that account's records, or none
+        return run_gui(accounts.switch_to)
     return code
 
 

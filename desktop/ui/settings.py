@@ -1,5 +1,6 @@
-"""Sync settings: who, where, how (AWS profile or access keys, with the secret going only to
-the OS keyring and never shown back), and the tables: Test connection, Create tables."""
+"""Sync settings: the account signed in, the interval, and under Advanced (self-hosting and
+development) who, where, how (AWS profile or access keys, with the secret going only to the
+OS keyring and never shown back), and the tables: Test connection, Create tables."""
 
 from __future__ import annotations
 
@@ -42,6 +43,12 @@ def _problem_text(error: BaseException) -> str:
     except BaseException:
         return str(error)
     return f"{problem.message or problem.code}"
+
+
+def _account_text(settings: SyncSettings) -> str:
+    if settings.account is not None:
+        return f"Account: signed in as {settings.account.email} (Account menu to sign out)."
+    return "Account: not signed in. Sign in from the Account menu to sync your templates."
 
 
 class SettingsDialog(QDialog):
@@ -91,7 +98,19 @@ class SettingsDialog(QDialog):
         form.addRow("Region", self.region)
         form.addRow("Endpoint URL", self.endpoint)
         form.addRow("Table prefix", self.prefix)
-        form.addRow("Sync every", self.interval)
+        # Keys, profiles and endpoints are for self-hosting and development, under Advanced:
+        # a writer signs in with the Gravy account (Account menu) and never sees an AWS key.
+        self.account_line = QLabel(_account_text(self.settings))
+        self.account_line.setWordWrap(True)
+        self.advanced = QPushButton("Advanced: AWS profile or keys, endpoint, tables")
+        self.advanced.setCheckable(True)
+        self.advanced_box = QWidget()
+        self.advanced_box.setLayout(form)
+        self.advanced.toggled.connect(self.advanced_box.setVisible)
+        self.advanced.setChecked(self.settings.account is None and bool(self.settings.user_id))
+        self.advanced_box.setVisible(self.advanced.isChecked())
+        always = QFormLayout()
+        always.addRow("Sync every", self.interval)
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
         self.test_button = QPushButton("Test connection")
@@ -104,7 +123,10 @@ class SettingsDialog(QDialog):
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(self.account_line)
+        layout.addLayout(always)
+        layout.addWidget(self.advanced)
+        layout.addWidget(self.advanced_box)
         layout.addLayout(actions)
         self.quick_fill = QuickFillSettings()
         layout.addWidget(self.quick_fill)

@@ -48,6 +48,8 @@ class SyncStatus:
             head = "Sync paused"
         elif self.mode == "offline":
             head = "Offline: changes wait on this computer"
+        elif self.mode == "signed out" and "sign in again" in self.message:
+            head = "Signed out: sign in again to sync (changes wait on this computer)"
         elif self.mode == "signed out":
             head = "Sync paused: the AWS credentials are missing or were refused"
         elif self.mode == "trouble":
@@ -205,7 +207,8 @@ class SyncController(QObject):
             conflicts=counts[State.CONFLICT],
             last_success=last_success(self.store),
             target=(
-                f"{settings.endpoint_url or settings.region} as {settings.user_id}"
+                f"{settings.endpoint_url or settings.region} as "
+                f"{settings.account.email if settings.account else settings.user_id}"
                 if settings.configured
                 else ""
             ),
