@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from desktop import domain
 from desktop.domain import InvalidInput, now_iso, validated
+from desktop.html import HTML_ENTITIES, sanitize
 from desktop.store import outbox, rows, search
 from desktop.store.db import Database
 from desktop.store.models import (
@@ -49,6 +50,22 @@ SEARCH_BATCH = 100
 class NotFound(KeyError):
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "not found"
+
+
+def _clean(entity: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` written here, with HTML content reduced to the subset (:mod:`desktop.html`)."""
+    if entity in HTML_ENTITIES and isinstance(fields.get("content"), str):
+        return fields | {"content": sanitize(fields["content"])}
+    return fields
+
+
+def _clean_record(entity: str, record: R) -> R:
+    """A whole record written here (imported, restored), its HTML content reduced."""
+    content = getattr(record, "content", None)
+    if entity not in HTML_ENTITIES or not isinstance(content, str):
+        return record
+    cleaned = sanitize(content)
+    return record if cleaned == content else record.model_copy(update={"content": cleaned})
 
 
 def _seconds_between(earlier: str, later: str) -> float:
@@ -163,6 +180,7 @@ class Store:
     # -- templates -----------------------------------------------------------------------
 
     def create_template(self, title: str, **fields: Any) -> domain.Template:
+        fields = _clean("template", fields)
         template = validated(domain.Template, "template", title=title, **fields)
         with self.database.write() as session:
             template = self._save_template(session, None, template, "Created")
@@ -175,6 +193,7 @@ class Store:
     def update_template(self, template_id: str, **changes: Any) -> domain.Template:
         """Edit, rename, categorise, tag or share a template (any of its own fields)."""
         note = str(changes.pop("changes", ""))
+        changes = _clean("template", changes)
         for frozen in ("templateId", "usageCount", "createdAt", "latestVersion"):
             if frozen in changes:
                 raise InvalidInput([f"template {frozen} cannot be edited"])
@@ -385,7 +404,7 @@ class Store:
     def _create(
         self, entity: str, model: type[R], parent_key: str | None = None, **fields: Any
     ) -> R:
-        record = validated(model, entity, **fields)
+        record = validated(model, entity, **_clean(entity, fields))
         with self.database.write() as session:
             self._put(session, entity, record, Op.CREATE, parent_key)
         self._notify([(entity, record.id)])  # type: ignore[attr-defined]
@@ -402,7 +421,7 @@ class Store:
         with self.database.write() as session:
             loaded = self._load(session, entity, record_id)
             current: R = loaded.record
-            updated = self._changed(current, model, entity, changes)
+            updated = self._changed(current, model, entity, _clean(entity, changes))
             if updated is None:
                 return current
             self._put(session, entity, updated, Op.UPDATE, parent_key, seq=loaded.seq)
@@ -538,6 +557,7 @@ class Store:
             for entity, record in records:
                 if rows.load(session, entity, record.id) is not None:  # type: ignore[attr-defined]
                     continue
+                record = _clean_record(entity, record)
                 if "updatedAt" in type(record).model_fields:
                     record = record.model_copy(update={"updatedAt": stamp})
                 parent_key = None
@@ -585,7 +605,8 @@ class Store:
         imported: list[tuple[str, domain.Record]] = []
         skipped: list[tuple[str, domain.Record, str]] = []
         with self.database.write() as session:
-            for entity, record in records:
+            for entity, original in records:
+                record = _clean_record(entity, original)
                 record_id = str(getattr(record, ROW_TYPES[entity].id_field))
                 if rows.load(session, entity, record_id) is not None:
                     skipped.append((entity, record, "already here (the local copy is kept)"))
