@@ -147,7 +147,12 @@ class Record(BaseModel):
     updatedAt: Timestamp = Field(default_factory=now_iso)
 
     def check_item_size(self) -> None:
-        size = estimate_item_size(self.model_dump())
+        try:
+            size = estimate_item_size(self.model_dump())
+        except UnicodeEncodeError:  # a lone surrogate: no database or file can hold it
+            raise InvalidInput(
+                [f"{type(self).__name__.lower()} holds text that is not valid Unicode"]
+            ) from None
         limit = DYNAMODB_ITEM_LIMIT - ENGINE_ATTRIBUTE_RESERVE
         if size > limit:
             raise InvalidInput(
@@ -291,9 +296,15 @@ class UsageEvent(Record):
         return self.trackingId
 
 
-def validated(model: type[M], what: str, **fields: Any) -> M:
+def validated(model: type[M], what: str, /, **fields: Any) -> M:
     """Build ``model`` from ``fields``, turning pydantic's error into :class:`InvalidInput`."""
+    return validate(model, what, fields)
+
+
+def validate(model: type[M], what: str, fields: dict[str, Any], strict: bool = False) -> M:
+    """:func:`validated` for a dict of fields; ``strict``: no coercion at all (``"yes"`` is
+    not a boolean, ``"3"`` not a number), for files read from outside."""
     try:
-        return model(**fields)
+        return model.model_validate(fields, strict=strict)
     except ValidationError as error:
         raise InvalidInput.from_validation_error(error, what) from None
