@@ -12,7 +12,7 @@ import re
 import secrets
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
@@ -66,6 +66,22 @@ def to_iso(moment: datetime) -> str:
     return (
         moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def iso_ms(stamp: str) -> int:
+    """Milliseconds since the epoch of an ISO-8601 timestamp (any form Python reads)."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def from_ms(milliseconds: int) -> str:
+    """The ISO string JavaScript's ``toISOString()`` writes for an epoch time in ms."""
+    return to_iso(_EPOCH + timedelta(milliseconds=milliseconds))
 
 
 def _base36_suffix(length: int = 9) -> str:

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from desktop import domain
-from desktop.domain import InvalidInput, now_iso, validate
+from desktop.domain import InvalidInput, from_ms, iso_ms, now_iso, validate
+from desktop.store import order
 
 BACKUP_FORMAT = "gravy-desktop-backup"
 BACKUP_VERSION = 1
@@ -233,7 +235,9 @@ def _pages(pages: Any) -> ImportPlan:
                     )
                 )
             continue
-        for position, node in enumerate(n for n in nodes if isinstance(n, dict)):
+        listed = [n for n in nodes if isinstance(n, dict)]
+        stamps = _node_stamps([n.get("createdAt") for n in listed], page.createdAt)
+        for position, (node, created) in enumerate(zip(listed, stamps, strict=True)):
             node_fields = {k: v for k, v in node.items() if k not in _WEB_ONLY}
             problems = []
             if node_fields.setdefault("pageId", page.id) != page.id:
@@ -245,10 +249,43 @@ def _pages(pages: Any) -> ImportPlan:
             for name in ("prompt", "predictionId", "predictionStatus", "description"):
                 if node_fields.get(name) is None:
                     node_fields.pop(name, None)
-            node_fields.setdefault("createdAt", fields["createdAt"])
-            node_fields.setdefault("updatedAt", node_fields["createdAt"])
+            node_fields["createdAt"] = created
+            node_fields.setdefault("updatedAt", created)
             _record(plan, "node", domain.Node, node_fields, problems)
     return plan
+
+
+def _node_stamps(given: list[Any], page_created: str) -> list[Any]:
+    """The ``createdAt`` of a page's nodes, which is what the web app orders them by: the
+    file's own when they increase in the file's order, else one millisecond apart from the
+    page's, in the file's order (a Page Manager export has none; nodes sharing one would
+    come out in any order)."""
+    try:
+        increasing = all(isinstance(s, str) for s in given) and all(
+            iso_ms(a) < iso_ms(b) and a < b for a, b in pairwise(given)
+        )
+    except ValueError:
+        increasing = False
+    if increasing:
+        return given
+    start = iso_ms(page_created)
+    return [from_ms(start + offset) for offset in range(len(given))]
+
+
+def _untie_nodes(plan: ImportPlan) -> None:
+    """Give nodes of one page that share a ``createdAt`` (a backup of an earlier version)
+    their own milliseconds, in their order, so that the web app shows that order too."""
+    last: dict[str, str] = {}
+    nodes = sorted(
+        ((i, r) for i, (entity, r) in enumerate(plan.records) if isinstance(r, domain.Node)),
+        key=lambda found: (found[1].pageId, *order.sort_key(found[1])),
+    )
+    for index, node in nodes:
+        previous = last.get(node.pageId)
+        if previous is not None and node.createdAt <= previous:
+            node = node.model_copy(update={"createdAt": order.after(previous)})
+            plan.records[index] = ("node", node)
+        last[node.pageId] = node.createdAt
 
 
 def _backup(data: dict[str, Any]) -> ImportPlan:
@@ -268,6 +305,7 @@ def _backup(data: dict[str, Any]) -> ImportPlan:
                 _record(plan, entity, model, raw)
             else:
                 plan.rejected.append(Rejected(entity, "?", "not an object"))
+    _untie_nodes(plan)
     return plan
 
 
