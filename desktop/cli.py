@@ -61,6 +61,13 @@ def integer(text: str) -> int:
     return value
 
 
+def seconds(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 86_400:  # also refuses nan and inf
+        raise ValueError(text)
+    return value
+
+
 def _unencodable(argv: list[str]) -> int | None:
     """The position of the first argument that is not valid text (Python keeps an argument
     that was not valid UTF-8 as lone surrogates, which nothing can store or print)."""
@@ -202,7 +209,19 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
     tables = commands.add_parser("tables", help="the DynamoDB tables")
     tb_commands = tables.add_subparsers(dest="action", required=True)
-    tb_commands.add_parser("create", help="create missing tables and indexes; safe to repeat")
+    tb_create = tb_commands.add_parser(
+        "create",
+        help="create missing tables and indexes and wait for them; safe to repeat (it "
+        "resumes: waits for what is being built, adds what is missing)",
+    )
+    tb_create.add_argument(
+        "--wait",
+        type=seconds,
+        default=600.0,
+        metavar="S",
+        help="seconds to wait for tables and for the indexes (default 600); when they are "
+        "still being built then, exit 2 and run the command again later",
+    )
     tb_commands.add_parser("cloudformation", help="print a CloudFormation template (JSON)")
     iam = tb_commands.add_parser("iam-policy", help="print a least-privilege IAM policy (JSON)")
     iam.add_argument("--region", default="*")
@@ -456,8 +475,16 @@ def _tables(args: argparse.Namespace, store: Store) -> int:
         print(json.dumps(policy, indent=2))
         return EXIT_OK
     client = make_client(settings)
-    created = tables.create_tables(client, settings.table_prefix)
-    added = tables.ensure_indexes(client, settings.table_prefix)
+
+    def progress(line: str) -> None:
+        print(f"gravy-desktop: {line}", file=sys.stderr, flush=True)
+
+    try:
+        created = tables.create_tables(client, settings.table_prefix, args.wait, progress)
+        added = tables.ensure_indexes(client, settings.table_prefix, args.wait, progress)
+    except tables.StillBuilding as waiting:
+        print(f"gravy-desktop: {waiting}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     print(f"created {len(created)} tables, {len(added)} indexes; all tables ready")
     return EXIT_OK
 
