@@ -476,7 +476,7 @@ class Store:
         with self.database.write() as session:
             self._load(session, "page", page_id)
             siblings = self._ordered(session, page_id)
-            at = min(int(fields.pop("position", len(siblings))), len(siblings))
+            at = max(0, min(int(fields.pop("position", len(siblings))), len(siblings)))
             now = now_iso()
             created, shifted = order.place(siblings, at, now)
             node = validated(
