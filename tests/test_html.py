@@ -69,7 +69,7 @@ def test_the_text_around_what_is_removed_is_kept(store: Store) -> None:
         '<a href="https://example.com/?a=1&amp;b=2">this</a><script>x()</script></p>',
     )
     assert store.get_template(template.templateId).content == (
-        '<p>Dear [[name]], <a>see</a> <a href="https://example.com/?a=1&amp;b=2">this</a></p>'
+        '<p>Dear <strong>[[name]]</strong>, <a>see</a> <a href="https://example.com/?a=1&amp;b=2">this</a></p>'
     )
 
 
@@ -251,3 +251,22 @@ def test_the_editors_own_output_passes_through_unchanged(qapp: Any, blocks: Any)
 def test_sanitizing_twice_changes_nothing_more(text: str) -> None:
     once = sanitize(text)
     assert sanitize(once) == once
+
+
+def test_what_other_editors_write_keeps_its_formatting_and_lines(store: Store) -> None:
+    """A browser's contenteditable writes lines as div and bold as b: imported or pasted,
+    they become the subset's p and strong instead of running together."""
+    gravyjs = {
+        "gravyTemplatesOffline": {
+            "template-1710000000000-abcdefghi": {
+                "templateId": "template-1710000000000-abcdefghi",
+                "title": "From the browser",
+                "content": "<div>Dear <b>[[name]]</b>,</div><div><i>Thanks</i></div>"
+                '<h4 style="color:red">Terms</h4><div onclick="x()">Bye<br></div>',
+            }
+        }
+    }
+    store.import_records(read_import(json.dumps(gravyjs)).records)
+    assert store.get_template("template-1710000000000-abcdefghi").content == (
+        "<p>Dear <strong>[[name]]</strong>,</p><p><em>Thanks</em></p><h3>Terms</h3><p>Bye<br></p>"
+    )
