@@ -52,7 +52,7 @@ def sanitize(content: str) -> str:
     if not content:
         return content
     lowered = content.lower()
-    if any(f"<{tag}>" in lowered or f"<{tag} " in lowered for tag in RENAMED):
+    if any(f"<{tag}{after}" in lowered for tag in RENAMED for after in "> \t\n\r/"):
         content = _renamed(content)
     # ammonia spells a no-break space as an entity; the editor writes the character itself.
     return _CLEANER.clean(content).replace("&nbsp;", "\u00a0")
