@@ -1,7 +1,10 @@
 """The headless command line: the same store (and sync engine) as the window, for scripts.
 
 Exit codes: 0 success, 1 something failed or is left failed, 2 the environment is at fault
-(database unreadable, busy, ...), 3 invalid input.
+(database unreadable, busy, ...), 3 invalid input (a usage error included: argparse's own 2
+would read as the environment's fault). Whatever the input, the answer is one of these
+with a plain message, never a traceback: arguments and standard input that are not valid
+UTF-8 (or hold lone surrogates), files that cannot be read or are nested too deeply, too.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import threading
 from collections.abc import Callable
 from getpass import getuser
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
@@ -23,7 +26,7 @@ from desktop import account_cli
 from desktop.domain import InvalidInput
 from desktop.store import transfer
 from desktop.store.models import OutboxEntry
-from desktop.store.outbox import QueueError, State
+from desktop.store.outbox import NoSuchEntry, QueueError, State
 from desktop.store.services import NotFound, Store
 from desktop.sync import tables
 from desktop.sync.config import (
@@ -40,10 +43,72 @@ from desktop.sync.errors import MissingCredentials, classify
 from desktop.sync.push import PushEngine
 
 EXIT_OK, EXIT_FAILED, EXIT_ENVIRONMENT, EXIT_INVALID = 0, 1, 2, 3
+#: The largest id or number an argument may hold (SQLite's integers are 64-bit).
+_MAX_INTEGER = 2**63 - 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error ending in exit 3 (invalid input) like every other."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
+
+
+def integer(text: str) -> int:
+    value = int(text)
+    if abs(value) > _MAX_INTEGER:
+        raise ValueError(text)
+    return value
+
+
+def seconds(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 86_400:  # also refuses nan and inf
+        raise ValueError(text)
+    return value
+
+
+def _unencodable(argv: list[str]) -> int | None:
+    """The position of the first argument that is not valid text (Python keeps an argument
+    that was not valid UTF-8 as lone surrogates, which nothing can store or print)."""
+    for position, argument in enumerate(argv, start=1):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            return position
+    return None
+
+
+def read_stdin(line: bool = False) -> str:
+    """Standard input (or its first line) as text; :class:`InvalidInput` if it is not
+    valid UTF-8."""
+    stream = getattr(sys.stdin, "buffer", None)
+    try:
+        if stream is not None:
+            return bytes(stream.readline() if line else stream.read()).decode("utf-8")
+        text = sys.stdin.readline() if line else sys.stdin.read()
+        text.encode("utf-8")
+        return text
+    except UnicodeError:
+        raise InvalidInput(["standard input is not valid UTF-8 text"]) from None
+
+
+def read_text(name: str) -> str:
+    """A file's text ('-': standard input); :class:`InvalidInput` saying why it cannot be."""
+    if name == "-":
+        return read_stdin()
+    try:
+        return Path(name).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput([f"cannot read {name}: it is not valid UTF-8 text"]) from None
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise InvalidInput([f"cannot read {name}: {reason}"]) from None
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="gravy-desktop",
         description="Offline-first GravyJS template editor. With no command, opens the window.",
     )
@@ -103,15 +168,15 @@ def parse(argv: list[str]) -> argparse.Namespace:
     which.add_argument("--conflicts", action="store_true", help="only conflicts")
     q_retry = q_commands.add_parser("retry", help="try a failed entry again")
     target = q_retry.add_mutually_exclusive_group(required=True)
-    target.add_argument("id", nargs="?", type=int)
+    target.add_argument("id", nargs="?", type=integer)
     target.add_argument("--all-failed", action="store_true")
     q_discard = q_commands.add_parser("discard", help="drop a queued change for good")
-    q_discard.add_argument("id", type=int)
+    q_discard.add_argument("id", type=integer)
 
     importer = commands.add_parser(
         "import", help="import a GravyJS export, a Page Manager export or a backup (JSON)"
     )
-    importer.add_argument("file")
+    importer.add_argument("file", help="the file ('-': standard input)")
     importer.add_argument("--dry-run", action="store_true", help="only report what would happen")
     exporter = commands.add_parser("export", help="write everything to a JSON backup")
     exporter.add_argument("file", help="the backup file ('-': standard output)")
@@ -126,16 +191,16 @@ def parse(argv: list[str]) -> argparse.Namespace:
     c_set.add_argument("--table-prefix")
     c_set.add_argument("--profile", help="an AWS profile name ('' to clear)")
     c_set.add_argument("--access-key-id", help="'' to clear")
-    c_set.add_argument("--sync-interval", type=int, dest="sync_interval_s", help="seconds")
+    c_set.add_argument("--sync-interval", type=integer, dest="sync_interval_s", help="seconds")
     c_set.add_argument(
         "--pull-overlap",
-        type=int,
+        type=integer,
         dest="pull_overlap_s",
         help="seconds a pull re-reads before its checkpoint (tolerated clock skew)",
     )
     c_set.add_argument(
         "--full-sync-interval",
-        type=int,
+        type=integer,
         dest="full_sync_interval_s",
         help="seconds between full reconciliations",
     )
@@ -148,7 +213,19 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
     tables = commands.add_parser("tables", help="the DynamoDB tables")
     tb_commands = tables.add_subparsers(dest="action", required=True)
-    tb_commands.add_parser("create", help="create missing tables and indexes; safe to repeat")
+    tb_create = tb_commands.add_parser(
+        "create",
+        help="create missing tables and indexes and wait for them; safe to repeat (it "
+        "resumes: waits for what is being built, adds what is missing)",
+    )
+    tb_create.add_argument(
+        "--wait",
+        type=seconds,
+        default=600.0,
+        metavar="S",
+        help="seconds to wait for tables and for the indexes (default 600); when they are "
+        "still being built then, exit 2 and run the command again later",
+    )
     tb_commands.add_parser("cloudformation", help="print a CloudFormation template (JSON)")
     iam = tb_commands.add_parser("iam-policy", help="print a least-privilege IAM policy (JSON)")
     iam.add_argument("--region", default="*")
@@ -175,9 +252,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     x_commands = conflicts.add_subparsers(dest="action", required=True)
     x_commands.add_parser("list", help="list conflicts")
     x_show = x_commands.add_parser("show", help="print mine, theirs and base of a conflict")
-    x_show.add_argument("id", type=int)
+    x_show.add_argument("id", type=integer)
     x_resolve = x_commands.add_parser("resolve", help="settle a conflict")
-    x_resolve.add_argument("id", type=int)
+    x_resolve.add_argument("id", type=integer)
     how = x_resolve.add_mutually_exclusive_group(required=True)
     how.add_argument("--mine", action="store_true", help="this device's version wins")
     how.add_argument("--theirs", action="store_true", help="the server's version wins")
@@ -188,6 +265,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="show Quick Fill in the running window (bind this to a key where the desktop "
         "owns global shortcuts, e.g. on Wayland)",
     )
+    position = _unencodable(argv)
+    if position is not None:
+        parser.error(f"argument {position} is not valid text (invalid UTF-8 or a lone surrogate)")
     return parser.parse_args(argv)
 
 
@@ -226,7 +306,7 @@ def _templates(args: argparse.Namespace, store: Store) -> int:
         template = store.get_template(args.id)
         _print(args, template.model_dump(), [json.dumps(template.model_dump(), indent=2)])
     elif args.action == "add":
-        content = sys.stdin.read() if args.content == "-" else args.content
+        content = read_stdin() if args.content == "-" else args.content
         template = store.create_template(
             args.title,
             content=content,
@@ -240,7 +320,7 @@ def _templates(args: argparse.Namespace, store: Store) -> int:
             name: value
             for name, value in {
                 "title": args.title,
-                "content": sys.stdin.read() if args.content == "-" else args.content,
+                "content": read_stdin() if args.content == "-" else args.content,
                 "description": args.description,
                 "category": args.category,
                 "tags": args.tags,
@@ -296,11 +376,7 @@ def _queue(args: argparse.Namespace, store: Store) -> int:
 
 
 def _import(args: argparse.Namespace, store: Store) -> int:
-    try:
-        text = Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInput([f"cannot read {args.file}: {error}"]) from None
-    plan = transfer.read_import(text)
+    plan = transfer.read_import(read_text(args.file))
     imported, skipped = ([], []) if args.dry_run else store.import_records(plan.records)
     would = plan.counts() if args.dry_run else {}
     counts: dict[str, int] = dict(would)
@@ -332,7 +408,14 @@ def _export(args: argparse.Namespace, store: Store) -> int:
         document = transfer.backup_document(store.export_sections())
         print(json.dumps(document, indent=1, ensure_ascii=False))
         return EXIT_OK
-    counts = transfer.write_backup(Path(args.file), store.export_sections())
+    try:
+        counts = transfer.write_backup(Path(args.file), store.export_sections())
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise InvalidInput([f"cannot write {args.file}: {reason}"]) from None
+    except OSError as error:
+        print(f"gravy-desktop: cannot write {args.file}: {error.strerror}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     print(f"wrote {args.file}: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
     return EXIT_OK
 
@@ -374,7 +457,7 @@ def _config(args: argparse.Namespace, store: Store) -> int:
         if not settings.access_key_id:
             print("gravy-desktop: set --access-key-id first", file=sys.stderr)
             return EXIT_INVALID
-        secret = sys.stdin.readline().strip()
+        secret = read_stdin(line=True).strip()
         if not secret:
             print("gravy-desktop: no secret on standard input", file=sys.stderr)
             return EXIT_INVALID
@@ -401,8 +484,16 @@ def _tables(args: argparse.Namespace, store: Store) -> int:
         print(json.dumps(policy, indent=2))
         return EXIT_OK
     client = make_client(settings)
-    created = tables.create_tables(client, settings.table_prefix)
-    added = tables.ensure_indexes(client, settings.table_prefix)
+
+    def progress(line: str) -> None:
+        print(f"gravy-desktop: {line}", file=sys.stderr, flush=True)
+
+    try:
+        created = tables.create_tables(client, settings.table_prefix, args.wait, progress)
+        added = tables.ensure_indexes(client, settings.table_prefix, args.wait, progress)
+    except tables.StillBuilding as waiting:
+        print(f"gravy-desktop: {waiting}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     print(f"created {len(created)} tables, {len(added)} indexes; all tables ready")
     return EXIT_OK
 
@@ -521,7 +612,7 @@ def _conflicts(args: argparse.Namespace, store: Store) -> int:
         _print(args, conflict.to_json(), _conflict_lines(conflict))
         return EXIT_OK
     if args.merged is not None:
-        text = sys.stdin.read() if args.merged == "-" else Path(args.merged).read_text("utf-8")
+        text = read_text(args.merged)
         how, merged = Resolution.MERGED, text
     else:
         how, merged = (Resolution.MINE if args.mine else Resolution.THEIRS), None
@@ -571,7 +662,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         for problem in error.problems:
             print(f"gravy-desktop: {problem}", file=sys.stderr)
         return EXIT_INVALID
-    except (NotFound, QueueError) as error:
+    except (NotFound, NoSuchEntry, QueueError) as error:
         print(f"gravy-desktop: {error}", file=sys.stderr)
         return EXIT_FAILED
     except (MissingCredentials, BotoCoreError, ClientError) as error:

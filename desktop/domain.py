@@ -12,7 +12,7 @@ import re
 import secrets
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
@@ -66,6 +66,22 @@ def to_iso(moment: datetime) -> str:
     return (
         moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def iso_ms(stamp: str) -> int:
+    """Milliseconds since the epoch of an ISO-8601 timestamp (any form Python reads)."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def from_ms(milliseconds: int) -> str:
+    """The ISO string JavaScript's ``toISOString()`` writes for an epoch time in ms."""
+    return to_iso(_EPOCH + timedelta(milliseconds=milliseconds))
 
 
 def _base36_suffix(length: int = 9) -> str:
@@ -147,7 +163,12 @@ class Record(BaseModel):
     updatedAt: Timestamp = Field(default_factory=now_iso)
 
     def check_item_size(self) -> None:
-        size = estimate_item_size(self.model_dump())
+        try:
+            size = estimate_item_size(self.model_dump())
+        except UnicodeEncodeError:  # a lone surrogate: no database or file can hold it
+            raise InvalidInput(
+                [f"{type(self).__name__.lower()} holds text that is not valid Unicode"]
+            ) from None
         limit = DYNAMODB_ITEM_LIMIT - ENGINE_ATTRIBUTE_RESERVE
         if size > limit:
             raise InvalidInput(
@@ -294,9 +315,15 @@ class UsageEvent(Record):
         return self.trackingId
 
 
-def validated(model: type[M], what: str, **fields: Any) -> M:
+def validated(model: type[M], what: str, /, **fields: Any) -> M:
     """Build ``model`` from ``fields``, turning pydantic's error into :class:`InvalidInput`."""
+    return validate(model, what, fields)
+
+
+def validate(model: type[M], what: str, fields: dict[str, Any], strict: bool = False) -> M:
+    """:func:`validated` for a dict of fields; ``strict``: no coercion at all (``"yes"`` is
+    not a boolean, ``"3"`` not a number), for files read from outside."""
     try:
-        return model(**fields)
+        return model.model_validate(fields, strict=strict)
     except ValidationError as error:
         raise InvalidInput.from_validation_error(error, what) from None

@@ -84,6 +84,13 @@ class QueueError(ValueError):
     """A change that contradicts what is queued (a bug in the caller, not user input)."""
 
 
+class NoSuchEntry(KeyError):
+    """No queue entry has the id asked for."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "no such queue entry"
+
+
 @dataclass(frozen=True)
 class _Open:
     """An entry of a record's open tail, as coalescing needs it (no payload for most)."""
@@ -273,7 +280,7 @@ def claim(session: Session, limit: int, now: float | None = None) -> list[Claime
 def _get(session: Session, entry_id: int) -> OutboxEntry:
     entry = session.get(OutboxEntry, entry_id)
     if entry is None:
-        raise KeyError(f"no queue entry {entry_id}")
+        raise NoSuchEntry(f"no queue entry {entry_id}")
     return entry
 
 

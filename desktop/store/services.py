@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from desktop import domain
 from desktop.domain import InvalidInput, now_iso, validated
-from desktop.store import outbox, rows, search
+from desktop.html import HTML_ENTITIES, sanitize
+from desktop.store import order, outbox, rows, search
 from desktop.store.db import Database
 from desktop.store.models import (
     ROW_TYPES,
@@ -49,6 +50,22 @@ SEARCH_BATCH = 100
 class NotFound(KeyError):
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "not found"
+
+
+def _clean(entity: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` written here, with HTML content reduced to the subset (:mod:`desktop.html`)."""
+    if entity in HTML_ENTITIES and isinstance(fields.get("content"), str):
+        return fields | {"content": sanitize(fields["content"])}
+    return fields
+
+
+def _clean_record(entity: str, record: R) -> R:
+    """A whole record written here (imported, restored), its HTML content reduced."""
+    content = getattr(record, "content", None)
+    if entity not in HTML_ENTITIES or not isinstance(content, str):
+        return record
+    cleaned = sanitize(content)
+    return record if cleaned == content else record.model_copy(update={"content": cleaned})
 
 
 def _seconds_between(earlier: str, later: str) -> float:
@@ -163,6 +180,7 @@ class Store:
     # -- templates -----------------------------------------------------------------------
 
     def create_template(self, title: str, **fields: Any) -> domain.Template:
+        fields = _clean("template", fields)
         template = validated(domain.Template, "template", title=title, **fields)
         with self.database.write() as session:
             template = self._save_template(session, None, template, "Created")
@@ -175,6 +193,7 @@ class Store:
     def update_template(self, template_id: str, **changes: Any) -> domain.Template:
         """Edit, rename, categorise, tag or share a template (any of its own fields)."""
         note = str(changes.pop("changes", ""))
+        changes = _clean("template", changes)
         for frozen in ("templateId", "usageCount", "createdAt", "latestVersion"):
             if frozen in changes:
                 raise InvalidInput([f"template {frozen} cannot be edited"])
@@ -385,7 +404,7 @@ class Store:
     def _create(
         self, entity: str, model: type[R], parent_key: str | None = None, **fields: Any
     ) -> R:
-        record = validated(model, entity, **fields)
+        record = validated(model, entity, **_clean(entity, fields))
         with self.database.write() as session:
             self._put(session, entity, record, Op.CREATE, parent_key)
         self._notify([(entity, record.id)])  # type: ignore[attr-defined]
@@ -402,7 +421,7 @@ class Store:
         with self.database.write() as session:
             loaded = self._load(session, entity, record_id)
             current: R = loaded.record
-            updated = self._changed(current, model, entity, changes)
+            updated = self._changed(current, model, entity, _clean(entity, changes))
             if updated is None:
                 return current
             self._put(session, entity, updated, Op.UPDATE, parent_key, seq=loaded.seq)
@@ -442,41 +461,61 @@ class Store:
         return loaded.record  # type: ignore[no-any-return]
 
     def get_node(self, node_id: str) -> domain.Node:
-        return self._get("node", node_id)  # type: ignore[no-any-return]
+        """A node, with ``position`` its place among its page's nodes."""
+        with self.database.read() as session:
+            node: domain.Node = self._load(session, "node", node_id).record
+            return next(n for n in self._ordered(session, node.pageId) if n.id == node_id)
 
     def nodes(self, page_id: str) -> list[domain.Node]:
-        return self._list(NodeRow, NodeRow.position, page_id=page_id)
+        """A page's nodes in their order (see :mod:`desktop.store.order`)."""
+        with self.database.read() as session:
+            return self._ordered(session, page_id)
 
     def add_node(self, page_id: str, title: str, **fields: Any) -> domain.Node:
         """Append a node to a page (or insert it at ``position``)."""
         with self.database.write() as session:
             self._load(session, "page", page_id)
-            siblings = [loaded.record for loaded in self._siblings(session, page_id)]
-            position = min(int(fields.pop("position", len(siblings))), len(siblings))
+            siblings = self._ordered(session, page_id)
+            at = max(0, min(int(fields.pop("position", len(siblings))), len(siblings)))
+            now = now_iso()
+            created, shifted = order.place(siblings, at, now)
             node = validated(
-                domain.Node, "node", pageId=page_id, title=title, position=position, **fields
+                domain.Node,
+                "node",
+                pageId=page_id,
+                title=title,
+                position=at,
+                **(fields | {"createdAt": created, "updatedAt": now}),
             )
-            self._renumber(session, [*siblings[:position], node, *siblings[position:]], node)
             self._put(session, "node", node, Op.CREATE, record_key("page", page_id))
+            self._put_nodes(session, shifted)
         self._notify([("page", page_id), ("node", node.id)])
         return node
 
     def update_node(self, node_id: str, **changes: Any) -> domain.Node:
-        for frozen in ("pageId", "position", "id"):
+        for frozen in ("pageId", "position", "id", "createdAt"):
             if frozen in changes:
                 raise InvalidInput([f"node {frozen} cannot be edited here; use move_node"])
         node: domain.Node = self._get("node", node_id)
         return self._update("node", domain.Node, node_id, changes, record_key("page", node.pageId))
 
     def move_node(self, node_id: str, new_position: int) -> list[domain.Node]:
-        """Move a node within its page; returns the page's nodes in their new order."""
+        """Move a node within its page; returns the page's nodes in their new order. The
+        move is a new ``createdAt`` for the node (and, only where two neighbours are a
+        millisecond apart, for the nodes after it), which is what the web app orders by."""
         with self.database.write() as session:
             node: domain.Node = self._load(session, "node", node_id).record
-            siblings = [
-                n.record for n in self._siblings(session, node.pageId) if n.record.id != node_id
-            ]
-            siblings.insert(max(0, min(new_position, len(siblings))), node)
-            result = self._renumber(session, siblings)
+            siblings = self._ordered(session, node.pageId)
+            others = [n for n in siblings if n.id != node_id]
+            at = max(0, min(new_position, len(others)))
+            if [n.id for n in siblings] != [n.id for n in [*others[:at], node, *others[at:]]]:
+                now = now_iso()
+                created, shifted = order.place(others, at, now)
+                moved = node.model_copy(
+                    update={"createdAt": created, "updatedAt": now, "position": at}
+                )
+                self._put_nodes(session, [moved, *shifted])
+            result = self._ordered(session, node.pageId)
         self._notify([("page", node.pageId)])
         return result
 
@@ -484,29 +523,22 @@ class Store:
         with self.database.write() as session:
             loaded = self._load(session, "node", node_id)
             deleted: domain.Node = loaded.record
-            siblings = [
-                n.record for n in self._siblings(session, deleted.pageId) if n.record.id != node_id
-            ]
             self._remove(session, "node", loaded, parent_key=record_key("page", deleted.pageId))
-            self._renumber(session, siblings)
         self._notify([("page", deleted.pageId), ("node", node_id)])
         return deleted
 
     @staticmethod
     def _siblings(session: Session, page_id: str) -> list[rows.Loaded]:
-        return rows.load_where(session, "node", "page_id = ?", (page_id,), order="position")
+        return rows.load_where(session, "node", "page_id = ?", (page_id,), order=order.ORDER_SQL)
 
-    def _renumber(
-        self, session: Session, nodes: list[domain.Node], skip: domain.Node | None = None
-    ) -> list[domain.Node]:
-        """Give ``nodes`` positions 0..n-1, queueing an update for each stored node that moved."""
-        result = []
-        for position, node in enumerate(nodes):
-            if node is not skip and node.position != position:
-                node = node.model_copy(update={"position": position, "updatedAt": now_iso()})
-                self._put(session, "node", node, Op.UPDATE, record_key("page", node.pageId))
-            result.append(node)
-        return result
+    def _ordered(self, session: Session, page_id: str) -> list[domain.Node]:
+        """A page's nodes in their order, each with ``position`` its place."""
+        return order.ranked([loaded.record for loaded in self._siblings(session, page_id)])
+
+    def _put_nodes(self, session: Session, nodes: list[domain.Node]) -> None:
+        """Queue an update for each node whose place changed (a move, a shift)."""
+        for node in nodes:
+            self._put(session, "node", node, Op.UPDATE, record_key("page", node.pageId))
 
     # -- undoing a deletion ---------------------------------------------------------------
 
@@ -519,9 +551,9 @@ class Store:
             ]
             if entity in CHILDREN:
                 child, _table, column = CHILDREN[entity]
-                order = "position" if child == "node" else "created_at"
+                by = order.ORDER_SQL if child == "node" else "created_at"
                 for loaded in rows.load_where(
-                    session, child, f"{column} = ?", (record_id,), order=order
+                    session, child, f"{column} = ?", (record_id,), order=by
                 ):
                     found.append((child, loaded.record))
         return found
@@ -530,14 +562,16 @@ class Store:
         """Put deleted records back with their ids, in one transaction (the undo of a
         deletion; a deletion not yet sent coalesces with it into an update). The records
         count as edited now, so the restored copy wins over the deletion everywhere; a node
-        goes back at its position among its page's nodes as they are now. A record that
-        exists again already is left as it is."""
+        keeps its ``createdAt``, so it goes back between the nodes it was between (should
+        one of them hold the same millisecond now, the nodes after it shift by one). A
+        record that exists again already is left as it is."""
         stamp = now_iso()
         changed: list[tuple[str, str]] = []
         with self.database.write() as session:
             for entity, record in records:
                 if rows.load(session, entity, record.id) is not None:  # type: ignore[attr-defined]
                     continue
+                record = _clean_record(entity, record)
                 if "updatedAt" in type(record).model_fields:
                     record = record.model_copy(update={"updatedAt": stamp})
                 parent_key = None
@@ -546,16 +580,23 @@ class Store:
                     parent_id = str(getattr(record, field))
                     self._load(session, parent_entity, parent_id)  # NotFound if it is gone
                     parent_key = record_key(parent_entity, parent_id)
-                if isinstance(record, domain.Node):
-                    siblings = [n.record for n in self._siblings(session, record.pageId)]
-                    at = min(record.position, len(siblings))
-                    record = record.model_copy(update={"position": at})
-                    self._renumber(session, [*siblings[:at], record, *siblings[at:]], record)
                 self._put(session, entity, record, Op.CREATE, parent_key)
+                if isinstance(record, domain.Node):
+                    self._untie(session, record, stamp)
                 changed.append((entity, record.id))  # type: ignore[attr-defined]
                 if isinstance(record, domain.Node):
                     changed.append(("page", record.pageId))
         self._notify(changed)
+
+    def _untie(self, session: Session, node: domain.Node, now: str) -> None:
+        """After ``node`` came back: if it shares a millisecond with a neighbour, shift it
+        and the nodes after it so that every node of the page has its own."""
+        siblings = self._ordered(session, node.pageId)
+        at = next(i for i, n in enumerate(siblings) if n.id == node.id)
+        start = at if at > 0 and siblings[at - 1].createdAt >= node.createdAt else at + 1
+        if start > 0:
+            previous = siblings[start - 1].createdAt
+            self._put_nodes(session, order.shift(siblings[start:], previous, now))
 
     # -- import and export ---------------------------------------------------------------
 
@@ -585,7 +626,8 @@ class Store:
         imported: list[tuple[str, domain.Record]] = []
         skipped: list[tuple[str, domain.Record, str]] = []
         with self.database.write() as session:
-            for entity, record in records:
+            for entity, original in records:
+                record = _clean_record(entity, original)
                 record_id = str(getattr(record, ROW_TYPES[entity].id_field))
                 if rows.load(session, entity, record_id) is not None:
                     skipped.append((entity, record, "already here (the local copy is kept)"))

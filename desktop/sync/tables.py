@@ -25,6 +25,7 @@ provisioned; until then the client reconciles those tables in full on each pull.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,8 +167,32 @@ ALL_TABLES: tuple[TableSpec, ...] = (
 )
 
 
-def create_tables(client: Any, prefix: str = "", wait_s: float = 120.0) -> list[str]:
-    """Create every missing table; safe to run twice. Returns the names it created."""
+#: Seconds between two looks at a table being built, and between two progress lines.
+POLL_S = 0.5
+PROGRESS_EVERY_S = 10.0
+Progress = Callable[[str], None]
+
+
+class StillBuilding(Exception):
+    """The wait ran out while tables or indexes were still being built. Nothing is lost:
+    DynamoDB goes on building them, and running ``tables create`` again waits for what is
+    being built and adds what is still missing."""
+
+    def __init__(self, building: list[str], added: list[str]) -> None:
+        self.building, self.added = building, added
+        done = f"added {', '.join(added)}; " if added else ""
+        super().__init__(
+            f"{done}still being built: {', '.join(building)}. DynamoDB goes on building; "
+            "run `gravy-desktop tables create` again to wait for it and add what is missing"
+        )
+
+
+def create_tables(
+    client: Any, prefix: str = "", wait_s: float = 120.0, progress: Progress | None = None
+) -> list[str]:
+    """Create every missing table and wait until every table is active (also those an
+    earlier run left being created); safe to run twice. Returns the names it created;
+    :class:`StillBuilding` if the wait runs out."""
     existing: set[str] = set()
     for page in client.get_paginator("list_tables").paginate():
         existing.update(page["TableNames"])
@@ -183,17 +208,25 @@ def create_tables(client: Any, prefix: str = "", wait_s: float = 120.0) -> list[
             if error.response["Error"]["Code"] != "ResourceInUseException":
                 raise
     deadline = time.monotonic() + wait_s
-    for name in created:
-        _wait_active(client, name, deadline)
+    for spec in ALL_TABLES:
+        name = prefix + spec.name
+        if name in existing or name in created:
+            _wait_ready(client, name, deadline, progress, created)
     return created
 
 
-def ensure_indexes(client: Any, prefix: str = "", wait_s: float = 300.0) -> list[str]:
-    """Add any index a table lacks (e.g. a table the web app created); returns their names."""
-    added = []
+def ensure_indexes(
+    client: Any, prefix: str = "", wait_s: float = 300.0, progress: Progress | None = None
+) -> list[str]:
+    """Add any index a table lacks (e.g. a table the web app created), one at a time as
+    DynamoDB requires, each with the table's provisioned throughput if it has one; returns
+    their names. An index that an earlier run started is waited for, not added again;
+    :class:`StillBuilding` if the wait runs out (the indexes keep building)."""
+    deadline = time.monotonic() + wait_s
+    added: list[str] = []
     for spec in ALL_TABLES:
         name = prefix + spec.name
-        table = client.describe_table(TableName=name)["Table"]
+        table = _wait_ready(client, name, deadline, progress, added)
         present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
         for index in spec.indexes:
             if index.name in present:
@@ -202,27 +235,68 @@ def ensure_indexes(client: Any, prefix: str = "", wait_s: float = 300.0) -> list
             (definition,) = [
                 g for g in request["GlobalSecondaryIndexes"] if g["IndexName"] == index.name
             ]
+            throughput = _provisioned(table)
+            if throughput is not None:  # a provisioned table's index needs its own
+                definition = definition | {"ProvisionedThroughput": throughput}
             client.update_table(
                 TableName=name,
                 AttributeDefinitions=request["AttributeDefinitions"],
                 GlobalSecondaryIndexUpdates=[{"Create": definition}],
             )
             added.append(f"{name}.{index.name}")
-            _wait_active(client, name, time.monotonic() + wait_s)
+            table = _wait_ready(client, name, deadline, progress, added)
     return added
 
 
-def _wait_active(client: Any, name: str, deadline: float) -> None:
+def _provisioned(table: dict[str, Any]) -> dict[str, int] | None:
+    """The table's read and write capacity if it is provisioned (the seed's create-table
+    commands make such tables), None if it is on demand."""
+    mode = (table.get("BillingModeSummary") or {}).get("BillingMode")
+    capacity = table.get("ProvisionedThroughput") or {}
+    if mode == "PAY_PER_REQUEST" or not capacity.get("ReadCapacityUnits"):
+        return None
+    return {
+        "ReadCapacityUnits": int(capacity["ReadCapacityUnits"]),
+        "WriteCapacityUnits": int(capacity["WriteCapacityUnits"]),
+    }
+
+
+def _building(table: dict[str, Any]) -> list[str]:
+    """What of a table is not active yet, e.g. ``GravyTemplates.UserUpdatedIndex (CREATING,
+    backfilling)``."""
+    name = table["TableName"]
+    found = [] if table["TableStatus"] == "ACTIVE" else [f"{name} ({table['TableStatus']})"]
+    for index in table.get("GlobalSecondaryIndexes", []):
+        status = index.get("IndexStatus", "ACTIVE")
+        if status != "ACTIVE":
+            backfilling = ", backfilling" if index.get("Backfilling") else ""
+            found.append(f"{name}.{index['IndexName']} ({status}{backfilling})")
+    return found
+
+
+def _wait_ready(
+    client: Any,
+    name: str,
+    deadline: float,
+    progress: Progress | None,
+    added: list[str],
+) -> dict[str, Any]:
+    """The table's description once it and all its indexes are active; progress every
+    :data:`PROGRESS_EVERY_S` while they are not; :class:`StillBuilding` at the deadline."""
+    started = time.monotonic()
+    said = -PROGRESS_EVERY_S
     while True:
-        table = client.describe_table(TableName=name)["Table"]
-        statuses = [table["TableStatus"]] + [
-            index.get("IndexStatus", "ACTIVE") for index in table.get("GlobalSecondaryIndexes", [])
-        ]
-        if all(status == "ACTIVE" for status in statuses):
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"table {name} did not become active in time")
-        time.sleep(0.5)
+        table: dict[str, Any] = client.describe_table(TableName=name)["Table"]
+        building = _building(table)
+        if not building:
+            return table
+        now = time.monotonic()
+        if progress is not None and now - said >= PROGRESS_EVERY_S:
+            progress(f"waiting for {', '.join(building)}: {now - started:.0f} s so far")
+            said = now
+        if now >= deadline:
+            raise StillBuilding(building, added)
+        time.sleep(max(0.0, min(POLL_S, deadline - now)))
 
 
 def cloudformation(prefix: str = "") -> dict[str, Any]:

@@ -180,3 +180,129 @@ def test_import_and_export_from_the_command_line(db_path: Path, tmp_path: Path) 
     assert gravy("import", str(backup), db=restored).returncode == 0
     listed = json.loads(gravy("--json", "templates", "list", db=restored).stdout)
     assert [t["title"] for t in listed] == ["Offer letter (edited offline)"]
+
+
+# -- what an import reports instead of ignoring ------------------------------------------------
+
+
+def gravyjs(templates: dict[str, Any], queue: list[dict[str, Any]]) -> str:
+    return json.dumps(
+        {"gravyTemplatesOffline": json.dumps(templates), "gravySyncQueue": json.dumps(queue)}
+    )
+
+
+def test_queued_changes_that_cannot_be_applied_are_reported(store: Store) -> None:
+    stored = {"template-1": {"templateId": "template-1", "title": "Kept"}}
+    queue = [
+        {"action": "archive", "data": {"templateId": "template-1"}, "timestamp": "2024-03-16T09"},
+        {"action": "delete", "data": {"templateId": "template-9"}, "timestamp": "2024-03-16T10"},
+        {"action": "update", "data": {"title": "whose?"}, "timestamp": "2024-03-16T11"},
+        "not an entry",
+    ]
+    plan = read_import(gravyjs(stored, queue))
+    assert [r.kind for r in plan.rejected] == ["queued change"] * 4
+    reasons = " | ".join(f"{r.name}: {r.reason}" for r in plan.rejected)
+    assert "unknown action 'archive'" in reasons
+    assert "'delete' of 'template-9'" in reasons and "nothing to delete" in reasons
+    assert "names no template" in reasons
+    assert "not an object" in reasons
+    assert [record.title for _, record in plan.records] == ["Kept"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("document", "field"),
+    [
+        ([{"id": "page-1", "title": "Board", "isPublished": "yes"}], "isPublished"),
+        ([{"id": "page-1", "title": "Board", "isPublished": 1}], "isPublished"),
+        ([{"id": "page-1", "title": 7}], "title"),
+        (
+            {
+                "gravyTemplatesOffline": {
+                    "t-1": {"templateId": "t-1", "title": "T", "isShared": "yes"}
+                }
+            },
+            "isShared",
+        ),
+        (
+            {
+                "gravyTemplatesOffline": {
+                    "t-1": {"templateId": "t-1", "title": "T", "usageCount": "3"}
+                }
+            },
+            "usageCount",
+        ),
+        (
+            {
+                "format": "gravy-desktop-backup",
+                "version": 1,
+                "presets": [{"name": "P", "values": {"a": 1}}],
+            },
+            "values",
+        ),
+    ],
+)
+def test_types_are_strict_at_the_import_boundary(document: Any, field: str) -> None:
+    plan = read_import(json.dumps(document))
+    assert plan.records == []
+    (rejected,) = plan.rejected
+    assert field in rejected.reason
+
+
+def test_a_node_naming_another_page_is_rejected_with_that_reason(store: Store) -> None:
+    pages = [
+        {
+            "id": "page-1",
+            "title": "Board",
+            "nodes": [
+                {"id": "node-1", "pageId": "page-1", "title": "Mine"},
+                {"id": "node-2", "pageId": "page-2", "title": "Elsewhere"},
+            ],
+        }
+    ]
+    plan = read_import(json.dumps(pages))
+    assert [(e, r.id) for e, r in plan.records] == [("page", "page-1"), ("node", "node-1")]  # type: ignore[attr-defined]
+    (rejected,) = plan.rejected
+    assert (rejected.kind, rejected.name) == ("node", "Elsewhere")
+    assert "names another page ('page-2')" in rejected.reason
+
+
+def test_a_rejection_lists_every_reason(store: Store) -> None:
+    pages = [
+        {
+            "id": "page-1",
+            "title": "Board",
+            "nodes": [{"id": "bad id!", "pageId": "page-2", "title": "", "predictionStatus": "?"}],
+        }
+    ]
+    (rejected,) = read_import(json.dumps(pages)).rejected
+    for reason in ("names another page", "node id", "node title", "node predictionStatus"):
+        assert reason in rejected.reason, rejected.reason
+    document = {
+        "gravyTemplatesOffline": 5,
+        "gravySyncQueue": {"not": "a list"},
+    }
+    with pytest.raises(UnreadableImport) as raised:
+        read_import(json.dumps(document))
+    assert len(raised.value.problems) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"pages": "' + "[" * 100_000 + '"}', "nested too deeply"),
+        ('[{"id": "p", "title": "\\ud800"}]', "not valid Unicode"),
+        (
+            '{"gravyTemplatesOffline": "{\\"t\\": {\\"title\\": \\"\\\\udfff\\"}}"}',
+            "not valid Unicode",
+        ),
+        ('{"pages": 5}', "must be a list"),
+        ('{"format": "gravy-desktop-backup", "version": 1, "templates": 5}', "must hold a list"),
+    ],
+)
+def test_a_file_nested_too_deeply_or_with_broken_text_is_refused_plainly(
+    text: str, reason: str
+) -> None:
+    with pytest.raises(UnreadableImport) as raised:
+        read_import(text)
+    assert reason in str(raised.value)
