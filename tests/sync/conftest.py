@@ -19,6 +19,7 @@ from desktop.sync.tables import create_tables
 from tests.conftest import client_for
 from tests.dynamodb_local import DynamoDBLocal
 from tests.fault_proxy import FaultProxy
+from tests.webapp import PageManagerService, TemplateService, resource_for
 
 USER = "user-ann"
 
@@ -113,6 +114,20 @@ def proxy(dynamodb_local: DynamoDBLocal) -> Iterator[FaultProxy]:
 @pytest.fixture
 def server(dynamodb: Any, prefix: str) -> Server:
     return Server(dynamodb, prefix)
+
+
+@pytest.fixture
+def webapp(dynamodb_local: DynamoDBLocal, prefix: str) -> TemplateService:
+    """The GravyJS web app (seed 000) on this test's tables."""
+    return TemplateService(resource_for(dynamodb_local.endpoint_url), prefix)
+
+
+@pytest.fixture
+def pagemanager(dynamodb_local: DynamoDBLocal, prefix: str) -> PageManagerService:
+    """The Page Manager web app (seed 002) on this test's tables, ``isPublished`` as 1/0."""
+    return PageManagerService(
+        resource_for(dynamodb_local.endpoint_url), prefix, published_as_number=True
+    )
 
 
 class Server:
