@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from desktop.store.outbox import State
+from desktop.sync.conflicts import list_conflicts
 from tests.sync.conftest import USER, DeviceFactory, Server
 from tests.webapp import PageManagerService, TemplateService, new_page
 
@@ -90,3 +92,55 @@ def test_a_web_template_and_its_counter_arrive_on_the_desktop(
         True,
         1,
     )
+
+
+BASE = "<p>Dear [[name]],</p><p>Thank you for applying.</p><p>Best regards</p>"
+
+
+@pytest.mark.parametrize("timing", ["before the pull", "between pull and push"])
+def test_a_web_edit_of_a_desktop_template_is_merged_never_overwritten(
+    webapp: TemplateService, device_for: DeviceFactory, server: Server, timing: str
+) -> None:
+    """Defect 1: the item has a ``version`` (the desktop made it); the web's edit sets
+    ``updatedAt`` only. The desktop's edit must merge with it, not overwrite it."""
+    ann = device_for("ann")
+    tid = ann.store.create_template("Offer", content=BASE).templateId
+    ann.sync()
+    ann.store.update_template(tid, content=BASE.replace("Dear", "Hello"))
+    web_content = BASE.replace("Best regards", "Kind regards")
+    if timing == "before the pull":
+        webapp.update_template(USER, tid, {"content": web_content})
+        ann.sync()
+    else:
+        ann.engine.puller.pull()
+        webapp.update_template(USER, tid, {"content": web_content})
+        ann.engine.pusher.drain()
+    ann.sync()
+    expected = "<p>Hello [[name]],</p><p>Thank you for applying.</p><p>Kind regards</p>"
+    item = server.get("GravyTemplates", userId=USER, templateId=tid)
+    assert item is not None and item["content"] == expected
+    assert ann.store.get_template(tid).content == expected
+
+
+@pytest.mark.parametrize("timing", ["before the pull", "between pull and push"])
+def test_a_desktop_delete_of_a_web_edited_template_is_a_conflict(
+    webapp: TemplateService, device_for: DeviceFactory, server: Server, timing: str
+) -> None:
+    """Defect 2: deleting here what the web app edited since is a conflict, not a loss."""
+    ann = device_for("ann")
+    tid = ann.store.create_template("Offer", content=BASE).templateId
+    ann.sync()
+    ann.store.delete_template(tid)
+    if timing == "before the pull":
+        webapp.update_template(USER, tid, {"content": "<p>Rewritten on the web</p>"})
+        ann.sync()
+    else:
+        ann.engine.puller.pull()
+        webapp.update_template(USER, tid, {"content": "<p>Rewritten on the web</p>"})
+        ann.engine.pusher.drain()
+    item = server.get("GravyTemplates", userId=USER, templateId=tid)
+    assert item is not None and item["content"] == "<p>Rewritten on the web</p>"
+    assert ann.store.queue_counts()[State.CONFLICT] == 1
+    (conflict,) = list_conflicts(ann.store)
+    assert conflict.mine is None and conflict.theirs is not None
+    assert conflict.theirs["content"] == "<p>Rewritten on the web</p>"
