@@ -145,6 +145,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     tables = commands.add_parser("tables", help="the DynamoDB tables")
     tb_commands = tables.add_subparsers(dest="action", required=True)
     tb_commands.add_parser("create", help="create missing tables and indexes; safe to repeat")
+    tb_commands.add_parser(
+        "migrate", help="rebuild tables made with older key schemas (a backup table is kept)"
+    )
     tb_commands.add_parser("cloudformation", help="print a CloudFormation template (JSON)")
     iam = tb_commands.add_parser("iam-policy", help="print a least-privilege IAM policy (JSON)")
     iam.add_argument("--region", default="*")
@@ -392,7 +395,24 @@ def _tables(args: argparse.Namespace, store: Store) -> int:
         print(json.dumps(policy, indent=2))
         return EXIT_OK
     client = make_client(settings)
+    if args.action == "migrate":
+        try:
+            migrated = tables.migrate_tables(client, settings.table_prefix, say=print)
+        except tables.MigrationError as error:
+            print(f"gravy-desktop: {error}", file=sys.stderr)
+            return EXIT_ENVIRONMENT
+        print(f"migrated {len(migrated)} tables" + (f": {', '.join(migrated)}" if migrated else ""))
+        return EXIT_OK
     created = tables.create_tables(client, settings.table_prefix)
+    outdated = tables.outdated_tables(client, settings.table_prefix)
+    for name in outdated:
+        print(
+            f"gravy-desktop: {name} has keys of an earlier release; "
+            "run `gravy-desktop tables migrate`",
+            file=sys.stderr,
+        )
+    if outdated:
+        return EXIT_ENVIRONMENT
     added = tables.ensure_indexes(client, settings.table_prefix)
     print(f"created {len(created)} tables, {len(added)} indexes; all tables ready")
     return EXIT_OK

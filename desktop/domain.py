@@ -254,6 +254,22 @@ class TemplateVersion(Record):
         return self.versionId
 
 
+class TemplateShare(Record):
+    """A template shared with another user by the web app (``shareTemplate``); read-only
+    here. ``shareId`` is ``<templateId>:<sharedWithUserId>`` (the item's key); user ids may
+    be e-mail addresses, so neither is held to the id format."""
+
+    shareId: str
+    templateId: str
+    sharedByUserId: str = ""
+    sharedWithUserId: str
+    permissions: str = "read"
+
+    @property
+    def id(self) -> str:
+        return self.shareId
+
+
 class Page(Record):
     id: RecordId = Field(default_factory=new_uuid)
     title: Title

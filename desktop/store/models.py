@@ -139,6 +139,23 @@ class VersionRow(RecordRow):
     updated_at: Mapped[str] = mapped_column(String)
 
 
+class ShareRow(RecordRow):
+    """Shares of this user's templates, as the web app wrote them (pulled, never queued)."""
+
+    __tablename__ = "template_shares"
+    model = domain.TemplateShare
+    entity = "share"
+    id_field = "shareId"
+
+    share_id: Mapped[str] = mapped_column(String, primary_key=True)
+    template_id: Mapped[str] = mapped_column(String, index=True)
+    shared_by_user_id: Mapped[str] = mapped_column(String, default="")
+    shared_with_user_id: Mapped[str] = mapped_column(String)
+    permissions: Mapped[str] = mapped_column(String, default="read")
+    created_at: Mapped[str] = mapped_column(String)
+    updated_at: Mapped[str] = mapped_column(String)
+
+
 class PageRow(RecordRow):
     __tablename__ = "pages"
     model = domain.Page
@@ -189,7 +206,16 @@ class UsageEventRow(RecordRow):
 
 ROW_TYPES: dict[str, type[RecordRow]] = {
     row.entity: row
-    for row in (TemplateRow, SnippetRow, PresetRow, VersionRow, PageRow, NodeRow, UsageEventRow)
+    for row in (
+        TemplateRow,
+        SnippetRow,
+        PresetRow,
+        VersionRow,
+        ShareRow,
+        PageRow,
+        NodeRow,
+        UsageEventRow,
+    )
 }
 
 

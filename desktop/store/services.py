@@ -25,6 +25,7 @@ from desktop.store.models import (
     PageRow,
     PresetRow,
     RecordRow,
+    ShareRow,
     SnippetRow,
     TemplateRow,
     UsageEventRow,
@@ -312,6 +313,27 @@ class Store:
                 .order_by(VersionRow.created_at.desc(), literal_column("rowid").desc())
             )
             return [row.to_domain() for row in rows]
+
+    def shares(self, template_id: str) -> list[domain.TemplateShare]:
+        """Who the template is shared with (written by the web app; read-only here)."""
+        with self.database.read() as session:
+            rows = session.scalars(
+                select(ShareRow)
+                .where(ShareRow.template_id == template_id)
+                .order_by(ShareRow.shared_with_user_id)
+            )
+            return [row.to_domain() for row in rows]
+
+    def server_note(self, template: domain.Template) -> str:
+        """What the editor says of what the web app set on a template and this device
+        shows read-only: who it is shared with."""
+        by_permission: dict[str, list[str]] = {}
+        for share in self.shares(template.templateId):
+            by_permission.setdefault(share.permissions, []).append(share.sharedWithUserId)
+        if not by_permission:
+            return ""
+        groups = [f"{', '.join(users)} ({how})" for how, users in by_permission.items()]
+        return "Shared with " + "; ".join(groups)
 
     def restore_version(self, template_id: str, version_id: str) -> domain.Template:
         version: domain.TemplateVersion = self._get("version", version_id)

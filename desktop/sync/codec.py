@@ -253,6 +253,28 @@ def _version_decode(i: Item) -> Item:
     }
 
 
+def _share_encode(user_id: str, s: Item) -> Item:
+    return {
+        "sharedByUserId": s.get("sharedByUserId") or user_id,
+        "permissions": s.get("permissions", "read"),
+        "createdAt": s["createdAt"],
+    }
+
+
+def _share_decode(i: Item) -> Item:
+    created = _text(i, "createdAt")
+    template_id, shared_with = _text(i, "templateId"), _text(i, "sharedWithUserId")
+    return {
+        "shareId": f"{template_id}:{shared_with}",
+        "templateId": template_id,
+        "sharedByUserId": _text(i, "sharedByUserId"),
+        "sharedWithUserId": shared_with,
+        "permissions": _text(i, "permissions", "read"),
+        "createdAt": created,
+        "updatedAt": _text(i, "updatedAt", created),
+    }
+
+
 def _usage_encode(user_id: str, s: Item) -> Item:
     return {
         "templateId": s["templateId"],
@@ -363,9 +385,16 @@ CODECS: dict[str, Codec] = {
         Codec(
             "version",
             tables.VERSIONS,
-            lambda u, s: {"userId": u, "versionKey": f"{s['templateId']}#{s['versionId']}"},
+            lambda u, s: {"userId": u, "versionId": s["versionId"]},
             _version_encode,
             _version_decode,
+        ),
+        Codec(
+            "share",
+            tables.SHARES,
+            lambda u, s: {"templateId": s["templateId"], "sharedWithUserId": s["sharedWithUserId"]},
+            _share_encode,
+            _share_decode,
         ),
         Codec(
             "usage_event",

@@ -55,14 +55,8 @@ def test_everything_a_user_makes_arrives_in_the_seed_shape(
     assert node_item is not None and node_item["pageId"] == page.id
     assert node_item["generatedImages"] == ["https://x/1.png"]
     (version,) = store.versions(template.templateId)
-    assert (
-        server.get(
-            "GravyTemplateVersions",
-            userId=USER,
-            versionKey=f"{template.templateId}#{version.versionId}",
-        )
-        is not None
-    )
+    version_item = server.get("GravyTemplateVersions", userId=USER, versionId=version.versionId)
+    assert version_item is not None and version_item["templateId"] == template.templateId
     assert len(server.scan("GravyAnalytics")) == 1
 
 

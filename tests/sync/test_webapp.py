@@ -144,3 +144,53 @@ def test_a_desktop_delete_of_a_web_edited_template_is_a_conflict(
     (conflict,) = list_conflicts(ann.store)
     assert conflict.mine is None and conflict.theirs is not None
     assert conflict.theirs["content"] == "<p>Rewritten on the web</p>"
+
+
+def test_the_web_apps_versions_and_shares_are_stored_and_arrive_on_the_desktop(
+    webapp: TemplateService, device_for: DeviceFactory, server: Server
+) -> None:
+    """Defect 4: seed 000's createTemplateVersion and shareTemplate, as written, against the
+    tables ``tables create`` makes; what they write arrives (shares for their owner)."""
+    ann = device_for("ann")
+    tid = ann.store.create_template("Offer", content=BASE).templateId
+    ann.sync()
+    version_id = webapp.create_template_version(USER, tid, "<p>Web text</p>", "web edit")
+    webapp.share_template(USER, tid, ["bob@example.com", "cy@example.com"])
+    assert webapp.get_shared_templates("bob@example.com") == [tid]
+    item = server.get("GravyTemplateVersions", userId=USER, versionId=version_id)
+    assert item is not None and "updatedAt" not in item
+
+    ann.sync()  # a delta: the version by createdAt, the shares by sharedByUserId
+    versions = {v.versionId: v for v in ann.store.versions(tid)}
+    assert versions[version_id].content == "<p>Web text</p>"
+    assert versions[version_id].changes == "web edit"
+    assert ann.store.get_template(tid).latestVersion == version_id
+    shares = ann.store.shares(tid)
+    assert [(s.sharedWithUserId, s.permissions) for s in shares] == [
+        ("bob@example.com", "read"),
+        ("cy@example.com", "read"),
+    ]
+    bob = device_for("bob")  # a first pull reads them in full
+    bob.sync()
+    assert [s.sharedWithUserId for s in bob.store.shares(tid)] == [
+        "bob@example.com",
+        "cy@example.com",
+    ]
+
+
+def test_a_desktop_edit_after_a_web_version_merges_and_keeps_the_version(
+    webapp: TemplateService, device_for: DeviceFactory, server: Server
+) -> None:
+    """The web's createTemplateVersion sets updatedAt: the desktop's queued edit is refused,
+    merged with it (latestVersion is the web's) and sent again."""
+    ann = device_for("ann")
+    tid = ann.store.create_template("Offer", content=BASE).templateId
+    ann.sync()
+    ann.store.update_template(tid, title="Offer letter")
+    ann.engine.puller.pull()
+    version_id = webapp.create_template_version(USER, tid, BASE, "web snapshot")
+    ann.engine.pusher.drain()
+    item = server.get("GravyTemplates", userId=USER, templateId=tid)
+    assert item is not None and item["title"] == "Offer letter"
+    assert item["latestVersion"] == version_id
+    assert ann.store.queue_counts()[State.CONFLICT] == 0
