@@ -60,6 +60,9 @@ class RecordRow(Base):
     entity: ClassVar[str]
     id_field: ClassVar[str]
 
+    # The server item's attributes this client does not know, kept losslessly (0004).
+    extras: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+
     def to_domain(self) -> Any:
         fields = {name: getattr(self, snake(name)) for name in self.model.model_fields}
         return self.model.model_construct(**fields)

@@ -44,7 +44,11 @@ def engine_for(dynamodb_local: DynamoDBLocal, prefix: str) -> EngineFactory:
     """engine_for(store, endpoint_url=None) -> a PushEngine with instant backoff."""
 
     def make(
-        store: Store, endpoint_url: str | None = None, batch_size: int = 100, **extra: Any
+        store: Store,
+        endpoint_url: str | None = None,
+        batch_size: int = 100,
+        backoff: Backoff | None = None,
+        **extra: Any,
     ) -> PushEngine:
         settings = settings_for(endpoint_url or dynamodb_local.endpoint_url, prefix, **extra)
         save_settings(store, settings)
@@ -52,7 +56,7 @@ def engine_for(dynamodb_local: DynamoDBLocal, prefix: str) -> EngineFactory:
             store,
             make_client(settings),
             settings,
-            backoff=Backoff(0.001, 0.01),
+            backoff=backoff or Backoff(0.001, 0.01),
             batch_size=batch_size,
         )
 

@@ -9,6 +9,7 @@ import pytest
 from desktop.store import outbox, syncstate
 from desktop.store.outbox import State
 from desktop.store.services import Store
+from desktop.sync.errors import Backoff
 from desktop.sync.push import EngineState
 from tests.fault_proxy import FaultProxy
 from tests.sync.conftest import USER, EngineFactory, Server
@@ -285,7 +286,9 @@ def test_a_lost_answer_is_resent_safely(
     proxy: FaultProxy,
     server: Server,
 ) -> None:
-    engine = engine_for(store, proxy.endpoint_url)
+    # No backoff: the resend must happen within this drain (with a delay of up to 1 ms the
+    # drain could end before the entries were ready again; that is not what is tested).
+    engine = engine_for(store, proxy.endpoint_url, backoff=Backoff(0.0, 0.0))
     template = store.create_template("Once", content="v1")
     if operation != "create":
         engine.drain()

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from desktop.domain import InvalidInput
 from desktop.store.outbox import State
-from desktop.sync.conflicts import list_conflicts
+from desktop.store.services import NotFound
+from desktop.sync.conflicts import Resolution, list_conflicts, resolve
 from tests.sync.conftest import USER, DeviceFactory, Server
 from tests.webapp import PageManagerService, TemplateService, new_page
 
@@ -194,3 +196,104 @@ def test_a_desktop_edit_after_a_web_version_merges_and_keeps_the_version(
     assert item is not None and item["title"] == "Offer letter"
     assert item["latestVersion"] == version_id
     assert ann.store.queue_counts()[State.CONFLICT] == 0
+
+
+LONG_TITLE = "A title the web app allows " + "x" * 273  # 300 characters
+MANY_TAGS = [f"tag{n}" for n in range(25)]
+VARIABLES = [{"name": "name", "defaultValue": "Ann"}, {"name": "date", "type": "date"}]
+
+
+def beyond_limits_template(webapp: TemplateService) -> str:
+    item = webapp.create_template(
+        {
+            "userId": USER,
+            "title": LONG_TITLE,
+            "description": "",
+            "content": BASE,
+            "category": "web",
+            "tags": MANY_TAGS,
+            "isShared": "false",
+            "usageCount": 0,
+            "variables": VARIABLES,  # the web app's own attribute: unknown here
+        }
+    )
+    return str(item["templateId"])
+
+
+def test_a_web_template_beyond_the_desktops_limits_arrives_whole_and_stays_whole(
+    webapp: TemplateService, device_for: DeviceFactory, server: Server
+) -> None:
+    """Defect 3: a 300-character title and 25 tags (and the unknown ``variables``) arrive
+    and are kept; editing another field saves and syncs without touching them."""
+    ann = device_for("ann")
+    ann.sync()  # the checkpoint: what follows arrives by delta
+    tid = beyond_limits_template(webapp)
+    report = ann.sync()
+    assert report.pull.skipped == 0
+    template = ann.store.get_template(tid)
+    assert (template.title, template.tags) == (LONG_TITLE, MANY_TAGS)
+    assert template.extras == {"variables": VARIABLES}
+    assert "Title, tags kept as the server has them" in ann.store.server_note(template)
+
+    ann.store.update_template(tid, content=BASE.replace("Dear", "Hello"))  # still saves
+    ann.sync()
+    item = server.get("GravyTemplates", userId=USER, templateId=tid)
+    assert item is not None
+    assert (item["title"], item["tags"], item["variables"]) == (LONG_TITLE, MANY_TAGS, VARIABLES)
+    assert item["content"] == BASE.replace("Dear", "Hello")
+
+    with pytest.raises(InvalidInput, match="at most 200 characters"):
+        ann.store.update_template(tid, title=LONG_TITLE + "!")  # a change must fit
+    ann.store.update_template(tid, title="Offer letter")
+    assert "Tags kept as the server has it" in ann.store.server_note(ann.store.get_template(tid))
+    ann.sync()
+    item = server.get("GravyTemplates", userId=USER, templateId=tid)
+    assert item is not None and item["title"] == "Offer letter"
+    assert item["variables"] == VARIABLES
+
+
+def test_extras_are_put_back_when_the_desktop_recreates_the_item_but_never_engine_attributes(
+    webapp: TemplateService, device_for: DeviceFactory, server: Server
+) -> None:
+    """A web duplicate copies the desktop's ``version``/``lastOpId``/``usageOp_*`` with the
+    rest; they are not extras. A desktop edit against the web's delete, kept, puts the
+    item back whole: ``variables`` included, engine attributes of the copy not."""
+    ann = device_for("ann")
+    tid = beyond_limits_template(webapp)
+    ann.sync()
+    ann.store.update_template(tid, description="mine")
+    ann.store.record_use(tid)
+    ann.sync()
+    copy = webapp.duplicate_template(USER, tid)
+    assert "version" in copy and "lastOpId" in copy  # {...original}: the seed copies them
+    ann.sync()
+    duplicated = ann.store.get_template(copy["templateId"])
+    assert duplicated.extras == {"variables": VARIABLES}
+
+    ann.store.update_template(copy["templateId"], description="edited here")
+    webapp.delete_template(USER, copy["templateId"])
+    ann.sync()
+    (conflict,) = list_conflicts(ann.store)
+    resolve(ann.store, conflict.entry_id, Resolution.MINE)
+    ann.sync()
+    item = server.get("GravyTemplates", userId=USER, templateId=copy["templateId"])
+    assert item is not None and item["variables"] == VARIABLES
+    assert item["description"] == "edited here" and item["version"] == 1
+    assert not any(name.startswith("usageOp_") for name in item)
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [{"title": 42}, {"tags": "one, two"}, {"tags": [1, 2]}, {"isShared": "true", "content": ["x"]}],
+)
+def test_server_data_of_a_wrong_type_is_still_refused(
+    wrong: dict[str, object], webapp: TemplateService, device_for: DeviceFactory
+) -> None:
+    ann = device_for("ann")
+    item = webapp.create_template(
+        {"userId": USER, "title": "Fine", "content": "", "tags": []} | wrong
+    )
+    report = ann.sync()
+    assert report.pull.skipped == 1
+    with pytest.raises(NotFound):
+        ann.store.get_template(str(item["templateId"]))
