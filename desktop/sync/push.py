@@ -248,7 +248,8 @@ class PushEngine:
             if remote.known:
                 request["ConditionExpression"] = self._seen_condition(remote, names, values)
                 request["ExpressionAttributeNames"] = names
-                request["ExpressionAttributeValues"] = values
+                if values:  # none for an item seen with neither version nor updatedAt
+                    request["ExpressionAttributeValues"] = values
                 request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
             return {"Delete": request}
         if entry.op == Op.UPDATE and remote.known:

@@ -297,3 +297,20 @@ def test_server_data_of_a_wrong_type_is_still_refused(
     assert report.pull.skipped == 1
     with pytest.raises(NotFound):
         ann.store.get_template(str(item["templateId"]))
+
+
+def test_deleting_a_template_deletes_the_web_apps_versions_of_it(
+    webapp: TemplateService, device_for: DeviceFactory, server: Server
+) -> None:
+    """A web version has neither ``version`` nor ``updatedAt``: its delete is conditioned
+    on both being absent (a condition with no values at all)."""
+    ann = device_for("ann")
+    tid = ann.store.create_template("Offer", content=BASE).templateId
+    ann.sync()
+    version_id = webapp.create_template_version(USER, tid, "<p>Web text</p>", "web edit")
+    ann.sync()
+    ann.store.delete_template(tid)
+    ann.sync()
+    assert ann.store.queue_counts()[State.FAILED] == 0
+    assert server.get("GravyTemplateVersions", userId=USER, versionId=version_id) is None
+    assert server.get("GravyTemplates", userId=USER, templateId=tid) is None
