@@ -259,7 +259,7 @@ def test_items_the_web_app_wrote_without_a_version_are_conditioned_on_updated_at
 def test_counters_are_added_never_conflict_and_survive_a_lost_answer(
     store: Store, engine_for: EngineFactory, proxy: FaultProxy, server: Server
 ) -> None:
-    engine = engine_for(store, proxy.endpoint_url)
+    engine = engine_for(store, proxy.endpoint_url, backoff=Backoff(0.0, 0.0))  # resend now
     template = store.create_template("Popular")
     engine.drain()
     for _ in range(3):
