@@ -50,7 +50,7 @@ def count_item_writes(client: Any) -> Counter[str]:
                     sorted(
                         (k, str(v))
                         for k, v in key.items()
-                        if k in ("userId", "templateId", "versionKey")
+                        if k in ("userId", "templateId", "versionId")
                     )
                 )
             ] += 1

@@ -226,6 +226,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="seconds to wait for tables and for the indexes (default 600); when they are "
         "still being built then, exit 2 and run the command again later",
     )
+    tb_commands.add_parser(
+        "migrate", help="rebuild tables made with older key schemas (a backup table is kept)"
+    )
     tb_commands.add_parser("cloudformation", help="print a CloudFormation template (JSON)")
     iam = tb_commands.add_parser("iam-policy", help="print a least-privilege IAM policy (JSON)")
     iam.add_argument("--region", default="*")
@@ -484,12 +487,29 @@ def _tables(args: argparse.Namespace, store: Store) -> int:
         print(json.dumps(policy, indent=2))
         return EXIT_OK
     client = make_client(settings)
+    if args.action == "migrate":
+        try:
+            migrated = tables.migrate_tables(client, settings.table_prefix, say=print)
+        except tables.MigrationError as error:
+            print(f"gravy-desktop: {error}", file=sys.stderr)
+            return EXIT_ENVIRONMENT
+        print(f"migrated {len(migrated)} tables" + (f": {', '.join(migrated)}" if migrated else ""))
+        return EXIT_OK
 
     def progress(line: str) -> None:
         print(f"gravy-desktop: {line}", file=sys.stderr, flush=True)
 
     try:
         created = tables.create_tables(client, settings.table_prefix, args.wait, progress)
+        outdated = tables.outdated_tables(client, settings.table_prefix)
+        for name in outdated:
+            print(
+                f"gravy-desktop: {name} has keys of an earlier release; "
+                "run `gravy-desktop tables migrate`",
+                file=sys.stderr,
+            )
+        if outdated:
+            return EXIT_ENVIRONMENT
         added = tables.ensure_indexes(client, settings.table_prefix, args.wait, progress)
     except tables.StillBuilding as waiting:
         print(f"gravy-desktop: {waiting}", file=sys.stderr)

@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
@@ -109,13 +110,36 @@ def _check_id(value: str) -> str:
     return value
 
 
-def _check_title(value: str) -> str:
+def _kept(value: Any, info: ValidationInfo) -> bool:
+    """Is ``value`` exempt from the desktop's own input limits? Server data is (a pull
+    keeps whatever the server holds, context ``{"server": True}``), and so is a field an
+    edit leaves as it was (context ``{"kept": <the record before the edit>}``): the limits
+    apply to what the writer changes here. Types are checked before this, always."""
+    context = info.context or {}
+    if context.get("server"):
+        return True
+    kept = context.get("kept") or {}
+    return info.field_name in kept and kept[info.field_name] == value
+
+
+def _check_title(value: str, info: ValidationInfo) -> str:
+    if _kept(value, info) and value.strip():
+        return value
     value = value.strip()
     if not value:
         raise ValueError("must not be empty")
     if len(value) > MAX_TITLE:
         raise ValueError(f"must be at most {MAX_TITLE} characters (got {len(value)})")
     return value
+
+
+def _at_most(limit: int) -> Any:
+    def check(value: str, info: ValidationInfo) -> str:
+        if len(value) > limit and not _kept(value, info):
+            raise ValueError(f"must be at most {limit} characters (got {len(value)})")
+        return value
+
+    return AfterValidator(check)
 
 
 def _check_timestamp(value: str) -> str:
@@ -129,8 +153,8 @@ def _check_timestamp(value: str) -> str:
 RecordId = Annotated[str, AfterValidator(_check_id)]
 Title = Annotated[str, AfterValidator(_check_title)]
 Timestamp = Annotated[str, AfterValidator(_check_timestamp)]
-Description = Annotated[str, Field(max_length=MAX_DESCRIPTION)]
-Category = Annotated[str, Field(max_length=MAX_CATEGORY)]
+Description = Annotated[str, _at_most(MAX_DESCRIPTION)]
+Category = Annotated[str, _at_most(MAX_CATEGORY)]
 
 
 def estimate_item_size(item: dict[str, Any]) -> int:
@@ -161,6 +185,10 @@ class Record(BaseModel):
 
     createdAt: Timestamp = Field(default_factory=now_iso)
     updatedAt: Timestamp = Field(default_factory=now_iso)
+    # Attributes the server's item holds that this client does not know (e.g. the web
+    # app's ``variables``, a page's ``nodes``): kept, and written back when the item is put
+    # whole (see desktop.sync.codec).
+    extras: dict[str, Any] = Field(default_factory=dict)
 
     def check_item_size(self) -> None:
         try:
@@ -179,7 +207,9 @@ class Record(BaseModel):
             )
 
 
-def _check_tags(tags: list[str]) -> list[str]:
+def _check_tags(tags: list[str], info: ValidationInfo) -> list[str]:
+    if _kept(tags, info):
+        return tags
     cleaned: list[str] = []
     for tag in tags:
         tag = tag.strip()
@@ -278,6 +308,22 @@ class TemplateVersion(Record):
         return self.versionId
 
 
+class TemplateShare(Record):
+    """A template shared with another user by the web app (``shareTemplate``); read-only
+    here. ``shareId`` is ``<templateId>:<sharedWithUserId>`` (the item's key); user ids may
+    be e-mail addresses, so neither is held to the id format."""
+
+    shareId: str
+    templateId: str
+    sharedByUserId: str = ""
+    sharedWithUserId: str
+    permissions: str = "read"
+
+    @property
+    def id(self) -> str:
+        return self.shareId
+
+
 class Page(Record):
     id: RecordId = Field(default_factory=new_uuid)
     title: Title
@@ -320,10 +366,35 @@ def validated(model: type[M], what: str, /, **fields: Any) -> M:
     return validate(model, what, fields)
 
 
-def validate(model: type[M], what: str, fields: dict[str, Any], strict: bool = False) -> M:
+def validate(
+    model: type[M],
+    what: str,
+    fields: dict[str, Any],
+    strict: bool = False,
+    context: dict[str, Any] | None = None,
+) -> M:
     """:func:`validated` for a dict of fields; ``strict``: no coercion at all (``"yes"`` is
-    not a boolean, ``"3"`` not a number), for files read from outside."""
+    not a boolean, ``"3"`` not a number), for files read from outside; ``context``: see
+    :func:`validated_in`."""
     try:
-        return model.model_validate(fields, strict=strict)
+        return model.model_validate(fields, strict=strict, context=context)
     except ValidationError as error:
         raise InvalidInput.from_validation_error(error, what) from None
+
+
+def validated_in(
+    context: dict[str, Any] | None, model: type[M], what: str, fields: dict[str, Any]
+) -> M:
+    """:func:`validated` with a validation context (see ``_kept``): ``{"server": True}``
+    for the server's data, ``{"kept": previous}`` for an edit of ``previous``."""
+    return validate(model, what, fields, context=context)
+
+
+def beyond_limits(record: BaseModel) -> list[str]:
+    """The fields of ``record`` (kept as the server has them) that break this client's
+    own input limits."""
+    try:
+        type(record).model_validate(record.model_dump())
+    except ValidationError as error:
+        return list(dict.fromkeys(str(e["loc"][0]) for e in error.errors() if e["loc"]))
+    return []

@@ -194,7 +194,7 @@ class FaultProxy:
 
 def _key_text(table: str, item: dict[str, dict[str, str]]) -> str:
     """A readable identity for an item: its table and string key attributes."""
-    keys = ("userId", "templateId", "snippetId", "presetId", "versionKey", "trackingId", "PK", "SK")
+    keys = ("userId", "templateId", "snippetId", "presetId", "versionId", "trackingId", "PK", "SK")
     return table + ":" + "/".join(item[k]["S"] for k in keys if k in item)
 
 

@@ -60,6 +60,9 @@ class RecordRow(Base):
     entity: ClassVar[str]
     id_field: ClassVar[str]
 
+    # The server item's attributes this client does not know, kept losslessly (0004).
+    extras: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+
     def to_domain(self) -> Any:
         fields = {name: getattr(self, snake(name)) for name in self.model.model_fields}
         return self.model.model_construct(**fields)
@@ -140,6 +143,23 @@ class VersionRow(RecordRow):
     updated_at: Mapped[str] = mapped_column(String)
 
 
+class ShareRow(RecordRow):
+    """Shares of this user's templates, as the web app wrote them (pulled, never queued)."""
+
+    __tablename__ = "template_shares"
+    model = domain.TemplateShare
+    entity = "share"
+    id_field = "shareId"
+
+    share_id: Mapped[str] = mapped_column(String, primary_key=True)
+    template_id: Mapped[str] = mapped_column(String, index=True)
+    shared_by_user_id: Mapped[str] = mapped_column(String, default="")
+    shared_with_user_id: Mapped[str] = mapped_column(String)
+    permissions: Mapped[str] = mapped_column(String, default="read")
+    created_at: Mapped[str] = mapped_column(String)
+    updated_at: Mapped[str] = mapped_column(String)
+
+
 class PageRow(RecordRow):
     __tablename__ = "pages"
     model = domain.Page
@@ -190,7 +210,16 @@ class UsageEventRow(RecordRow):
 
 ROW_TYPES: dict[str, type[RecordRow]] = {
     row.entity: row
-    for row in (TemplateRow, SnippetRow, PresetRow, VersionRow, PageRow, NodeRow, UsageEventRow)
+    for row in (
+        TemplateRow,
+        SnippetRow,
+        PresetRow,
+        VersionRow,
+        ShareRow,
+        PageRow,
+        NodeRow,
+        UsageEventRow,
+    )
 }
 
 

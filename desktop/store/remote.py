@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from desktop import domain
-from desktop.domain import validated
+from desktop.domain import validated_in
 from desktop.store import rows, search
 from desktop.store.models import ROW_TYPES, snake
 from desktop.store.outbox import record_key
@@ -43,9 +43,10 @@ def exists(session: Session, entity: str, record_id: str) -> bool:
 
 def write(session: Session, entity: str, state: dict[str, Any]) -> domain.Record:
     """Insert or replace the local record with ``state`` (validated first: raises
-    :class:`desktop.domain.InvalidInput` and writes nothing if the state is not valid)."""
+    :class:`desktop.domain.InvalidInput` and writes nothing if the state is not valid).
+    Server data: types are checked, this client's input limits are not (lossless pull)."""
     model: type[domain.Record] = ROW_TYPES[entity].model
-    record = validated(model, entity, **state)
+    record = validated_in({"server": True}, model, entity, state)
     loaded = rows.load(session, entity, record_id(entity, state))
     if loaded is None:
         seq = rows.insert(session, entity, record)

@@ -8,6 +8,7 @@ Input is validated (pydantic) before anything is written; an invalid change rais
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -16,7 +17,7 @@ from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from desktop import domain
-from desktop.domain import InvalidInput, now_iso, validated
+from desktop.domain import InvalidInput, now_iso, validated, validated_in
 from desktop.html import HTML_ENTITIES, sanitize
 from desktop.store import order, outbox, rows, search
 from desktop.store.db import Database
@@ -26,6 +27,7 @@ from desktop.store.models import (
     PageRow,
     PresetRow,
     RecordRow,
+    ShareRow,
     SnippetRow,
     TemplateRow,
     UsageEventRow,
@@ -66,6 +68,11 @@ def _clean_record(entity: str, record: R) -> R:
         return record
     cleaned = sanitize(content)
     return record if cleaned == content else record.model_copy(update={"content": cleaned})
+
+
+def _field_words(name: str) -> str:
+    """``latestVersion`` -> ``latest version``: a field as the editor names it."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
 
 
 def _seconds_between(earlier: str, later: str) -> float:
@@ -162,11 +169,14 @@ class Store:
 
     @staticmethod
     def _changed(current: R, model: type[R], what: str, changes: dict[str, Any]) -> R | None:
-        """The record with ``changes`` applied and validated, or None if nothing changes."""
+        """The record with ``changes`` applied and validated, or None if nothing changes.
+        The input limits apply to what changes: a field left as it was (e.g. a 300-character
+        title the web app wrote) does not stop an edit of another one."""
         if all(getattr(current, name) == value for name, value in changes.items()):
             return None
-        fields = current.model_dump() | changes | {"updatedAt": now_iso()}
-        return validated(model, what, **fields)
+        previous = current.model_dump()
+        fields = previous | changes | {"updatedAt": now_iso()}
+        return validated_in({"kept": previous}, model, what, fields)
 
     def _get(self, entity: str, record_id: str) -> Any:
         with self.database.read() as session:
@@ -331,6 +341,33 @@ class Store:
                 .order_by(VersionRow.created_at.desc(), literal_column("rowid").desc())
             )
             return [row.to_domain() for row in rows]
+
+    def shares(self, template_id: str) -> list[domain.TemplateShare]:
+        """Who the template is shared with (written by the web app; read-only here)."""
+        with self.database.read() as session:
+            rows = session.scalars(
+                select(ShareRow)
+                .where(ShareRow.template_id == template_id)
+                .order_by(ShareRow.shared_with_user_id)
+            )
+            return [row.to_domain() for row in rows]
+
+    def server_note(self, template: domain.Template) -> str:
+        """What the editor says of what the web app set on a template and this device
+        keeps as it is: fields beyond this client's input limits, and who it is shared with."""
+        lines = []
+        beyond = domain.beyond_limits(template)
+        if beyond:
+            names = ", ".join(_field_words(name) for name in beyond).capitalize()
+            it = "it" if len(beyond) == 1 else "them"
+            lines.append(f"{names} kept as the server has {it}; shorten {it} to change {it}.")
+        by_permission: dict[str, list[str]] = {}
+        for share in self.shares(template.templateId):
+            by_permission.setdefault(share.permissions, []).append(share.sharedWithUserId)
+        if by_permission:
+            groups = [f"{', '.join(users)} ({how})" for how, users in by_permission.items()]
+            lines.append("Shared with " + "; ".join(groups))
+        return "\n".join(lines)
 
     def restore_version(self, template_id: str, version_id: str) -> domain.Template:
         version: domain.TemplateVersion = self._get("version", version_id)

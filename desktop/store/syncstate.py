@@ -16,15 +16,19 @@ from desktop.store.rows import raw
 
 @dataclass(frozen=True)
 class RemoteState:
-    """The server's copy of a record as this device last saw it."""
+    """The server's copy of a record as this device last saw it: its ``version`` (None: the
+    item had none, the web app wrote it) and its ``updatedAt`` (None: the item had none,
+    e.g. one the web app's ``ADD usageCount`` made). ``present``: this device saw the item
+    (it may carry neither)."""
 
     version: int | None
     updated_at: str | None
     base: dict[str, Any] | None
+    present: bool = False
 
     @property
     def known(self) -> bool:
-        return self.version is not None or self.updated_at is not None
+        return self.present or self.version is not None or self.updated_at is not None
 
 
 UNKNOWN = RemoteState(None, None, None)
@@ -47,7 +51,9 @@ def remote_states(
             keys,
         )
         for key, version, updated_at, base in rows:
-            found[key] = RemoteState(version, updated_at, json.loads(base) if base else None)
+            found[key] = RemoteState(
+                version, updated_at, json.loads(base) if base else None, present=True
+            )
     return {key: found.get(key, UNKNOWN) for key in keys}
 
 

@@ -16,6 +16,7 @@ idempotent), ``ownerId`` on PageManager.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -109,13 +110,43 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _text(item: Item, name: str, default: str = "") -> str:
+def _json_safe(value: Any) -> Any:
+    """A value the local store can keep as JSON (string and number sets as sorted lists)."""
+    if isinstance(value, set):
+        return sorted(_json_safe(v) for v in value)
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
+
+
+def _text(item: Item, name: str, default: Any = "") -> Any:
+    """The attribute, or ``default`` when missing or null. Not converted: a wrong type is
+    left for validation to refuse (a number is no title), never coerced into something
+    the server does not hold."""
     value = item.get(name, default)
-    return default if value is None else str(value)
+    return default if value is None else value
+
+
+def _list(item: Item, name: str) -> Any:
+    value = item.get(name)
+    return [] if value is None else value
 
 
 def _flag(value: Any, true: Any) -> bool:
     return value is True or value == true or value == str(true)
+
+
+#: Attributes of earlier releases' keys, never carried as extras.
+_RETIRED = frozenset({"versionKey", "shareKey"})
+
+
+def is_engine_attribute(name: str) -> bool:
+    """This client's bookkeeping on an item: never a record's extra, never copied."""
+    return name in (VERSION, LAST_OP) or name.startswith(USAGE_OP_PREFIX) or name in _RETIRED
 
 
 @dataclass(frozen=True)
@@ -124,18 +155,36 @@ class Codec:
     table: TableSpec
     key: Callable[[str, Item], Item]  # (user id, record state) -> primary key
     encode: Callable[[str, Item], Item]  # (user id, record state) -> item (without key)
-    decode: Callable[[Item], Item]  # item -> record state
+    parse: Callable[[Item], Item]  # item -> record state (without extras)
+    attributes: frozenset[str]  # what encode and key write: the attributes this client knows
     optional: frozenset[str] = frozenset()  # attributes left out (REMOVEd) when empty
     counters: frozenset[str] = frozenset()  # attributes only ever changed with ADD
 
+    def decode(self, item: Item) -> Item:
+        """Item -> record state; attributes this client does not know go to ``extras``
+        (lossless: a pull keeps whatever the server holds), the engine's excepted."""
+        extras = {
+            name: _json_safe(value)
+            for name, value in item.items()
+            if name not in self.attributes and not is_engine_attribute(name)
+        }
+        return self.parse(item) | {"extras": extras}
+
     def item(self, user_id: str, state: Item) -> Item:
-        """The full item for ``state``: key + attributes (empty optional ones left out)."""
+        """The full item for ``state``: key + attributes (empty optional ones left out) +
+        the extras it keeps from the server (a put writes the item whole: nothing the web
+        app stored on it is dropped). Updates never send extras (see :meth:`managed`)."""
         attributes = {
             name: value
             for name, value in self.encode(user_id, state).items()
             if not (name in self.optional and value in ("", None))
         }
-        return self.key(user_id, state) | attributes
+        extras = {
+            name: value
+            for name, value in (state.get("extras") or {}).items()
+            if name not in self.attributes and not is_engine_attribute(name)
+        }
+        return extras | self.key(user_id, state) | attributes
 
     def managed(self, user_id: str, state: Item) -> tuple[Item, list[str]]:
         """What an update sets and removes: every attribute but keys and counters."""
@@ -174,7 +223,7 @@ def _document_decode(i: Item, id_field: str) -> Item:
         "description": _text(i, "description"),
         "content": _text(i, "content"),
         "category": _text(i, "category"),
-        "tags": [str(t) for t in i.get("tags") or []],
+        "tags": _list(i, "tags"),
         "createdAt": created,
         "updatedAt": _text(i, "updatedAt", created),
     }
@@ -222,7 +271,7 @@ def _preset_decode(i: Item) -> Item:
         "presetId": i["presetId"],
         "name": _text(i, "name") or "Untitled",
         "description": _text(i, "description"),
-        "values": {str(k): str(v) for k, v in (i.get("values") or {}).items()},
+        "values": _text(i, "values", {}),
         "createdAt": created,
         "updatedAt": _text(i, "updatedAt", created),
     }
@@ -250,6 +299,28 @@ def _version_decode(i: Item) -> Item:
         "content": _text(i, "content"),
         "changes": _text(i, "changes"),
         "isActive": bool(i.get("isActive", True)),
+        "createdAt": created,
+        "updatedAt": _text(i, "updatedAt", created),
+    }
+
+
+def _share_encode(user_id: str, s: Item) -> Item:
+    return {
+        "sharedByUserId": s.get("sharedByUserId") or user_id,
+        "permissions": s.get("permissions", "read"),
+        "createdAt": s["createdAt"],
+    }
+
+
+def _share_decode(i: Item) -> Item:
+    created = _text(i, "createdAt")
+    template_id, shared_with = _text(i, "templateId"), _text(i, "sharedWithUserId")
+    return {
+        "shareId": f"{template_id}:{shared_with}",
+        "templateId": template_id,
+        "sharedByUserId": _text(i, "sharedByUserId"),
+        "sharedWithUserId": shared_with,
+        "permissions": _text(i, "permissions", "read"),
         "createdAt": created,
         "updatedAt": _text(i, "updatedAt", created),
     }
@@ -326,13 +397,20 @@ def _node_decode(i: Item) -> Item:
         "title": _text(i, "title") or "Untitled",
         "description": _text(i, "description"),
         "prompt": _text(i, "prompt"),
-        "generatedImages": [str(u) for u in i.get("generatedImages") or []],
+        "generatedImages": _list(i, "generatedImages"),
         "predictionId": _text(i, "predictionId"),
         "predictionStatus": _text(i, "predictionStatus"),
         "position": int(i.get("position") or 0),
         "createdAt": created,
         "updatedAt": _text(i, "updatedAt", created),
     }
+
+
+_DOCUMENT = "title description content category tags createdAt updatedAt"
+
+
+def _known(*names: str) -> frozenset[str]:
+    return frozenset(" ".join(names).split())
 
 
 CODECS: dict[str, Codec] = {
@@ -344,6 +422,7 @@ CODECS: dict[str, Codec] = {
             lambda u, s: {"userId": u, "templateId": s["templateId"]},
             _template_encode,
             _template_decode,
+            _known("userId templateId", _DOCUMENT, "isShared usageCount latestVersion"),
             optional=frozenset({"category", "latestVersion"}),
             counters=frozenset({"usageCount"}),
         ),
@@ -353,6 +432,7 @@ CODECS: dict[str, Codec] = {
             lambda u, s: {"userId": u, "snippetId": s["snippetId"]},
             _snippet_encode,
             _snippet_decode,
+            _known("userId snippetId", _DOCUMENT),
             optional=frozenset({"category"}),
         ),
         Codec(
@@ -361,13 +441,25 @@ CODECS: dict[str, Codec] = {
             lambda u, s: {"userId": u, "presetId": s["presetId"]},
             _preset_encode,
             _preset_decode,
+            _known("userId presetId name description values createdAt updatedAt"),
         ),
         Codec(
             "version",
             tables.VERSIONS,
-            lambda u, s: {"userId": u, "versionKey": f"{s['templateId']}#{s['versionId']}"},
+            lambda u, s: {"userId": u, "versionId": s["versionId"]},
             _version_encode,
             _version_decode,
+            _known(
+                "userId versionId templateId title content changes isActive createdAt updatedAt"
+            ),
+        ),
+        Codec(
+            "share",
+            tables.SHARES,
+            lambda u, s: {"templateId": s["templateId"], "sharedWithUserId": s["sharedWithUserId"]},
+            _share_encode,
+            _share_decode,
+            _known("templateId sharedWithUserId sharedByUserId permissions createdAt"),
         ),
         Codec(
             "usage_event",
@@ -375,6 +467,7 @@ CODECS: dict[str, Codec] = {
             lambda u, s: {"userId": u, "trackingId": s["trackingId"]},
             _usage_encode,
             _usage_decode,
+            _known("userId trackingId templateId action timestamp date"),
         ),
         Codec(
             "page",
@@ -382,6 +475,7 @@ CODECS: dict[str, Codec] = {
             lambda u, s: {"PK": f"PAGE#{s['id']}", "SK": "META#"},
             _page_encode,
             _page_decode,
+            _known("PK SK id title isPublished createdAt updatedAt type ownerId"),
         ),
         Codec(
             "node",
@@ -389,6 +483,10 @@ CODECS: dict[str, Codec] = {
             lambda u, s: {"PK": f"PAGE#{s['pageId']}", "SK": f"NODE#{s['id']}"},
             _node_encode,
             _node_decode,
+            _known(
+                "PK SK id pageId title description prompt generatedImages predictionId",
+                "predictionStatus position createdAt updatedAt type ownerId",
+            ),
         ),
     )
 }

@@ -62,7 +62,8 @@ class ServerCopy:
         return cls(
             decoded,
             int(version) if version is not None else None,
-            decoded.get("updatedAt"),
+            # As the item has it (decoding fills a missing one): the next write's condition.
+            item.get("updatedAt"),
             item.get(LAST_OP),
             item.get(USAGE_OP_PREFIX + device_id),
         )
@@ -77,7 +78,9 @@ class ServerCopy:
         return cls(value.get("state"), value.get("version"), value.get("updatedAt"))
 
     def remote_state(self) -> syncstate.RemoteState:
-        return syncstate.RemoteState(self.version, self.updated_at, self.state)
+        return syncstate.RemoteState(
+            self.version, self.updated_at, self.state, present=self.state is not None
+        )
 
 
 class Outcome(StrEnum):

@@ -1,10 +1,12 @@
 """The pull: other devices' and the web app's changes arrive (DESIGN.md invariant 9).
 
-Delta: per table, one paged Query on its (owner, ``updatedAt``) index for everything
-stamped since the table's checkpoint minus an overlap (``pull_overlap_s``, 15 minutes by
-default). The overlap tolerates writers whose clocks run behind and index propagation
-delay; the records it re-reads are recognised as unchanged and cost no local write. With
-nothing changed, a pull is one request per table, whatever the number of records.
+Delta: per table, one paged Query on its (owner, ``updatedAt``) index (versions, which
+never change once written: (owner, ``createdAt``); shares: (``sharedByUserId``,
+``createdAt``)) for everything stamped since the table's checkpoint minus an overlap
+(``pull_overlap_s``, 15 minutes by default). The overlap tolerates writers whose clocks
+run behind and index propagation delay; the records it re-reads are recognised as
+unchanged and cost no local write. With nothing changed, a pull is one request per
+table, whatever the number of records.
 
 Full reconciliation (on a schedule, ``full_sync_interval_s``, and on demand): reads every
 record of the user's partitions (``PageManager``: a Scan for this owner's pages and the
@@ -43,7 +45,7 @@ from desktop.sync.tables import PAGES, TableSpec
 log = logging.getLogger(__name__)
 
 #: Pulled entities in the order they are applied (a parent before its children).
-PULLED = ("template", "version", "snippet", "preset", "page", "node")
+PULLED = ("template", "version", "share", "snippet", "preset", "page", "node")
 _ORDER = {entity: i for i, entity in enumerate(PULLED)}
 CHECKPOINT = "pull.checkpoint."  # + table name: ISO time, everything before it was seen
 FULL_AT = "pull.full_at."  # + table name: when the table was last read in full
@@ -97,6 +99,10 @@ class _Stop(Exception):
     def __init__(self, problem: Classified) -> None:
         super().__init__(problem.message)
         self.problem = problem
+
+
+def _missing_index(problem: Classified) -> bool:
+    return problem.code == "ValidationException" and "index" in problem.message
 
 
 def _shift(moment: str, seconds: float) -> str:
@@ -155,13 +161,14 @@ class Puller:
             return
         since = _shift(checkpoint, self.settings.pull_overlap_s)
         try:
+            stamp = spec.delta.range_key if spec.delta else None  # updatedAt, or createdAt
             for items in self._delta_pages(spec, since, report):
                 self._apply(spec, items, report)
-                newest = max((str(i.get("updatedAt", "")) for i in items), default="")
+                newest = max((str(i.get(stamp or "", "")) for i in items), default="")
                 if newest:
                     self._advance(name, min(newest, started))
         except _Stop as stop:
-            if stop.problem.code != "ValidationException" or "index" not in stop.problem.message:
+            if not _missing_index(stop.problem):
                 raise
             # Provisioned by the web app without the index: read it all (README).
             report.missing_indexes.append(f"{name}.{spec.delta_index}")
@@ -180,8 +187,18 @@ class Puller:
         name = self.table(spec)
         report.full_tables.append(name)
         seen: set[str] = set()
-        for items in self._all_pages(spec, report):
-            seen.update(self._apply(spec, items, report))
+        try:
+            for items in self._all_pages(spec, report):
+                seen.update(self._apply(spec, items, report))
+        except _Stop as stop:
+            if not (spec.owner_index and _missing_index(stop.problem)):
+                raise
+            # Shares provisioned without the owner's index: scan for this owner's.
+            missing = f"{name}.{spec.owner_index}"
+            if missing not in report.missing_indexes:
+                report.missing_indexes.append(missing)
+            for items in self._all_pages(spec, report, use_index=False):
+                seen.update(self._apply(spec, items, report))
         # What this device knows from the server but the server no longer has: deleted.
         entities = [e for e in PULLED if CODECS[e].table is spec]
         with self.store.database.read() as session:
@@ -257,10 +274,30 @@ class Puller:
         }
         return self._paged("query", report, request)
 
-    def _all_pages(self, spec: TableSpec, report: PullReport) -> Iterator[list[dict[str, Any]]]:
+    def _all_pages(
+        self, spec: TableSpec, report: PullReport, use_index: bool = True
+    ) -> Iterator[list[dict[str, Any]]]:
+        owner_index = next((i for i in spec.indexes if i.name == spec.owner_index), None)
+        if owner_index is not None and not use_index:
+            request: dict[str, Any] = {
+                "TableName": self.table(spec),
+                "FilterExpression": "#owner = :owner",
+                "ExpressionAttributeNames": {"#owner": owner_index.hash_key},
+                "ExpressionAttributeValues": {":owner": {"S": self.user_id}},
+            }
+            return self._paged("scan", report, request)
+        if owner_index is not None:  # not owner-keyed, but one owner's items are an index
+            request = {
+                "TableName": self.table(spec),
+                "IndexName": owner_index.name,
+                "KeyConditionExpression": "#owner = :owner",
+                "ExpressionAttributeNames": {"#owner": owner_index.hash_key},
+                "ExpressionAttributeValues": {":owner": {"S": self.user_id}},
+            }
+            return self._paged("query", report, request)
         if spec.owner_key is None:
             # No owner in the keys: this owner's pages, and the web app's (it has no users).
-            request: dict[str, Any] = {
+            request = {
                 "TableName": self.table(spec),
                 "FilterExpression": "#owner = :owner OR attribute_not_exists(#owner)",
                 "ExpressionAttributeNames": {"#owner": "ownerId"},

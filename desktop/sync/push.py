@@ -5,8 +5,10 @@ rules) and sends the conditional ones in ``TransactWriteItems`` (<= 100 actions,
 and usage events in ``BatchWriteItem`` (<= 25, ``UnprocessedItems`` retried).
 
 - Conditions: a create requires the item to be absent; an update or delete requires the
-  ``version`` this device last saw, or for items the web app wrote without one, the
-  ``updatedAt`` it last saw. Counters are sent as ``ADD`` and never conflict.
+  ``version`` this device last saw (or its absence, for items the web app wrote) AND the
+  ``updatedAt`` it last saw (or its absence), so a change by any other writer, device or
+  web app, is refused (:meth:`PushEngine._seen_condition`). Counters are sent as ``ADD``
+  and never conflict.
 - When a transaction is cancelled, ``CancellationReasons`` decide each entry's fate: a
   failed condition hands the server's copy (``ALL_OLD``) to the reconciler
   (:mod:`desktop.sync.conflicts`), which merges it and sends the entry again, or makes it
@@ -251,7 +253,8 @@ class PushEngine:
             if remote.known:
                 request["ConditionExpression"] = self._seen_condition(remote, names, values)
                 request["ExpressionAttributeNames"] = names
-                request["ExpressionAttributeValues"] = values
+                if values:  # none for an item seen with neither version nor updatedAt
+                    request["ExpressionAttributeValues"] = values
                 request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
             return {"Delete": request}
         if entry.op == Op.UPDATE and remote.known:
@@ -295,13 +298,21 @@ class PushEngine:
 
     @staticmethod
     def _seen_condition(remote: RemoteState, names: dict[str, str], values: dict[str, Any]) -> str:
+        """The item is as this device last saw it: the same ``version`` (or still none) AND
+        the same ``updatedAt`` (or still none). Every web-app write sets ``updatedAt`` and
+        never ``version``; every write from a device sets both; so any other writer's
+        change since then fails the condition. ``ADD usageCount`` changes neither."""
         names["#version"] = VERSION
+        names["#updated"] = "updatedAt"
         if remote.version is not None:
             values[":seen"] = {"N": str(remote.version)}
-            return "#version = :seen"
-        names["#updated"] = "updatedAt"
-        values[":seen"] = {"S": remote.updated_at or ""}
-        return "#updated = :seen AND attribute_not_exists(#version)"
+            condition = "#version = :seen"
+        else:
+            condition = "attribute_not_exists(#version)"
+        if remote.updated_at is not None:
+            values[":seenAt"] = {"S": remote.updated_at}
+            return condition + " AND #updated = :seenAt"
+        return condition + " AND attribute_not_exists(#updated)"
 
     # -- sending --------------------------------------------------------------------------
 
@@ -394,7 +405,7 @@ class PushEngine:
         decoded = CODECS[entry.entity].decode(old)
         version = old.get(VERSION)
         return RemoteState(
-            int(version) if version is not None else None, decoded.get("updatedAt"), decoded
+            int(version) if version is not None else None, old.get("updatedAt"), decoded, True
         )
 
     def _batch_write(self, entries: list[Claimed]) -> _Outcome:

@@ -1,15 +1,24 @@
 """The DynamoDB tables the desktop client shares with the web apps, defined once.
 
 Key schemas and indexes follow the seeds exactly where they give them. Where they do not
-(versions, shares, analytics), every item stays under its owner's partition key so that an
-IAM policy with ``dynamodb:LeadingKeys`` can confine a user to their own items:
+(versions, shares, analytics), keys are made only of attributes the web app's own writes
+carry (so seed 000's ``createTemplateVersion`` and ``shareTemplate`` succeed as written),
+with the owner's id as the partition key wherever the web app writes it, so that an IAM
+policy with ``dynamodb:LeadingKeys`` can confine a user to their own items:
 
-- ``GravyTemplateVersions``: PK ``userId``, SK ``versionKey`` = ``<templateId>#<versionId>``
-  (one template's history is ``begins_with(versionKey, '<templateId>#')``).
-- ``GravyTemplateShares``: PK ``userId`` (the sharer), SK ``shareKey`` =
-  ``<templateId>#<sharedWithUserId>``; GSI ``SharedWithUserIndex`` (``sharedWithUserId``,
-  ``templateId``) for "shared with me".
+- ``GravyTemplateVersions``: PK ``userId``, SK ``versionId``. The web app's versions carry
+  no ``updatedAt``, so the delta index is ``UserCreatedIndex`` (``userId``, ``createdAt``):
+  a version never changes on the server once written (the store folds a re-save into a
+  version's create only while that create is unsent).
+- ``GravyTemplateShares``: PK ``templateId``, SK ``sharedWithUserId`` (the seed's shares
+  carry no ``userId``, and one batch shares a template with several users); GSI
+  ``SharedWithUserIndex`` (``sharedWithUserId``, ``templateId``) as the seed queries it,
+  GSI ``SharedByUserIndex`` (``sharedByUserId``, ``createdAt``) for the owner's pull.
+  Not owner-keyed: ``LeadingKeys`` cannot confine it (like ``PageManager``).
 - ``GravyAnalytics``: PK ``userId``, SK ``trackingId``.
+
+Tables made by earlier releases with ``versionKey``/``shareKey`` sort keys are rebuilt by
+:func:`migrate_tables` (``gravy-desktop tables migrate``).
 - ``PageManager`` has no owner in its keys (PK ``PAGE#<id>``); the desktop client writes an
   ``ownerId`` attribute and queries its pages through the GSI ``OwnerPagesIndex``
   (``ownerId``, ``updatedAt``). ``LeadingKeys`` cannot confine this table by owner: a
@@ -27,6 +36,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -47,7 +57,8 @@ class TableSpec:
     attribute_types: dict[str, str]
     indexes: tuple[Index, ...] = field(default_factory=tuple)
     owner_key: str | None = "userId"
-    delta_index: str | None = None  # (owner, updatedAt): what changed since a moment
+    delta_index: str | None = None  # (owner, updatedAt or createdAt): what changed since
+    owner_index: str | None = None  # not owner-keyed: the index holding one owner's items
 
     @property
     def delta(self) -> Index | None:
@@ -118,20 +129,25 @@ PRESETS = TableSpec(
     (USER_UPDATED,),
     delta_index=USER_UPDATED.name,
 )
+USER_CREATED = Index("UserCreatedIndex", "userId", "createdAt")
 VERSIONS = TableSpec(
     "GravyTemplateVersions",
     "userId",
-    "versionKey",
-    {"userId": "S", "versionKey": "S", "updatedAt": "S"},
-    (USER_UPDATED,),
-    delta_index=USER_UPDATED.name,
+    "versionId",
+    {"userId": "S", "versionId": "S", "createdAt": "S"},
+    (USER_CREATED,),
+    delta_index=USER_CREATED.name,
 )
+SHARED_BY = Index("SharedByUserIndex", "sharedByUserId", "createdAt")
 SHARES = TableSpec(
     "GravyTemplateShares",
-    "userId",
-    "shareKey",
-    {"userId": "S", "shareKey": "S", "sharedWithUserId": "S", "templateId": "S"},
-    (Index("SharedWithUserIndex", "sharedWithUserId", "templateId"),),
+    "templateId",
+    "sharedWithUserId",
+    {"templateId": "S", "sharedWithUserId": "S", "sharedByUserId": "S", "createdAt": "S"},
+    (Index("SharedWithUserIndex", "sharedWithUserId", "templateId"), SHARED_BY),
+    owner_key=None,
+    delta_index=SHARED_BY.name,
+    owner_index=SHARED_BY.name,
 )
 ANALYTICS = TableSpec("GravyAnalytics", "userId", "trackingId", {"userId": "S", "trackingId": "S"})
 PAGES = TableSpec(
@@ -299,6 +315,186 @@ def _wait_ready(
         time.sleep(max(0.0, min(POLL_S, deadline - now)))
 
 
+# -- rebuilding tables made with older key schemas ------------------------------------------
+
+#: Tables whose key schema changed (issue 11): earlier releases keyed versions by
+#: ``versionKey`` and shares by ``userId``/``shareKey``, which the web app's writes lack.
+REKEYED: tuple[TableSpec, ...] = (VERSIONS, SHARES)
+BACKUP_SUFFIX = "-backup"
+
+
+class MigrationError(Exception):
+    """A table migration that could not finish; the message says what to do."""
+
+
+def _key_schema_of(client: Any, name: str) -> list[dict[str, str]] | None:
+    try:
+        schema: list[dict[str, str]] = client.describe_table(TableName=name)["Table"]["KeySchema"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ResourceNotFoundException":
+            return None
+        raise
+    return schema
+
+
+def outdated_tables(client: Any, prefix: str = "") -> list[str]:
+    """The existing tables whose keys are not the ones :data:`REKEYED` defines."""
+    return [
+        prefix + spec.name
+        for spec in REKEYED
+        if (schema := _key_schema_of(client, prefix + spec.name)) is not None
+        and schema != _key_schema(spec.hash_key, spec.range_key)
+    ]
+
+
+def migrate_tables(
+    client: Any,
+    prefix: str = "",
+    wait_s: float = 300.0,
+    say: Callable[[str], None] = lambda line: None,
+) -> list[str]:
+    """Rebuild each table of :data:`REKEYED` that has an older key schema; returns their
+    names. Safe to run again after an interruption: it resumes from what exists.
+
+    For each: copy every item to ``<table>-backup`` (same keys as the old table) and check
+    the counts; delete the table; create it with the new keys; copy the items back
+    (dropping the old sort-key attribute); check the counts. The backup is kept: delete it
+    once satisfied. Raises :class:`MigrationError` with a plain message on any trouble;
+    the data is then in the old table or the backup, never only in memory.
+    """
+    migrated = []
+    for spec in REKEYED:
+        name, backup = prefix + spec.name, prefix + spec.name + BACKUP_SUFFIX
+        try:
+            schema = _key_schema_of(client, name)
+            if schema is not None and schema != _key_schema(spec.hash_key, spec.range_key):
+                _check_new_keys(client, name, spec)
+                _back_up(client, name, backup, schema, wait_s, say)
+                client.delete_table(TableName=name)
+                _wait_gone(client, name, time.monotonic() + wait_s)
+                schema = None
+            backup_schema = _key_schema_of(client, backup)
+            if backup_schema is None:
+                continue  # current (or absent: `tables create` makes it)
+            if schema is None:
+                say(f"{name}: creating it with the new keys")
+                client.create_table(**spec.create_request(prefix))
+                _wait_active(client, name, time.monotonic() + wait_s)
+            elif _count(client, name) >= _count(client, backup):
+                continue  # migrated earlier; the backup is only kept
+            old_only = {k["AttributeName"] for k in backup_schema} - set(spec.key_attributes())
+            copied = _copy_items(client, backup, name, partial(_without, old_only))
+            expected, now = _count(client, backup), _count(client, name)
+            if now < expected:
+                raise MigrationError(
+                    f"{name} holds {now} items, its backup {backup} {expected}: "
+                    f"{expected - now} share a key under the new keys; the backup keeps them all"
+                )
+            say(f"{name}: {copied} items copied back; {backup} can be deleted when you are sure")
+            migrated.append(name)
+        except ClientError as error:
+            detail = error.response.get("Error", {})
+            raise MigrationError(
+                f"{name}: DynamoDB refused the migration ({detail.get('Code')}: "
+                f"{detail.get('Message')}); run `gravy-desktop tables migrate` again to resume"
+            ) from error
+        except TimeoutError as error:
+            raise MigrationError(
+                f"{error}; run `gravy-desktop tables migrate` again to resume"
+            ) from error
+    return migrated
+
+
+def _check_new_keys(client: Any, name: str, spec: TableSpec) -> None:
+    """Refuse (before anything is touched) items the new keys cannot hold: without a key
+    attribute, or sharing a new key with another item."""
+    keys = (spec.hash_key, spec.range_key)
+    seen: set[tuple[str, ...]] = set()
+    for page in client.get_paginator("scan").paginate(TableName=name, ConsistentRead=True):
+        for item in page["Items"]:
+            if any(k not in item for k in keys):
+                raise MigrationError(
+                    f"{name}: an item lacks {' or '.join(keys)}; {name} is untouched"
+                )
+            key = tuple(str(item[k]) for k in keys)
+            if key in seen:
+                raise MigrationError(
+                    f"{name}: two items share a key under the new keys ({', '.join(key)}); "
+                    f"{name} is untouched"
+                )
+            seen.add(key)
+
+
+def _back_up(
+    client: Any,
+    name: str,
+    backup: str,
+    schema: list[dict[str, str]],
+    wait_s: float,
+    say: Callable[[str], None],
+) -> None:
+    """Copy every item of ``name`` to ``backup`` (made with the same keys if missing)."""
+    if _key_schema_of(client, backup) is None:
+        table = client.describe_table(TableName=name)["Table"]
+        types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+        client.create_table(
+            TableName=backup,
+            KeySchema=schema,
+            AttributeDefinitions=[
+                {"AttributeName": k["AttributeName"], "AttributeType": types[k["AttributeName"]]}
+                for k in schema
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        _wait_active(client, backup, time.monotonic() + wait_s)
+    say(f"{name}: copying its items to {backup}")
+    copied = _copy_items(client, name, backup, lambda item: item)
+    if _count(client, backup) < _count(client, name):
+        raise MigrationError(f"{backup} holds fewer items than {name}; {name} is untouched")
+    say(f"{name}: {copied} items backed up; recreating it with the new keys")
+
+
+def _without(names: set[str], item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in names}
+
+
+def _copy_items(
+    client: Any, source: str, target: str, convert: Callable[[dict[str, Any]], dict[str, Any]]
+) -> int:
+    """Put every item of ``source`` into ``target`` (converted); returns how many."""
+    copied = 0
+    for page in client.get_paginator("scan").paginate(TableName=source, ConsistentRead=True):
+        items = [convert(item) for item in page["Items"]]
+        for start in range(0, len(items), 25):
+            requests = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+            for attempt in range(8):
+                response = client.batch_write_item(RequestItems={target: requests})
+                requests = response.get("UnprocessedItems", {}).get(target, [])
+                if not requests:
+                    break
+                time.sleep(min(2.0, 0.05 * 2**attempt))
+            if requests:
+                raise MigrationError(f"DynamoDB kept refusing writes to {target}; run it again")
+            copied += len(items[start : start + 25])
+    return copied
+
+
+def _count(client: Any, name: str) -> int:
+    total = 0
+    for page in client.get_paginator("scan").paginate(
+        TableName=name, Select="COUNT", ConsistentRead=True
+    ):
+        total += int(page["Count"])
+    return total
+
+
+def _wait_gone(client: Any, name: str, deadline: float) -> None:
+    while _key_schema_of(client, name) is not None:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"table {name} was not deleted in time")
+        time.sleep(0.5)
+
+
 def cloudformation(prefix: str = "") -> dict[str, Any]:
     """A CloudFormation template for every table (on-demand, PITR and encryption on)."""
     resources: dict[str, Any] = {}
@@ -345,18 +541,22 @@ def iam_policy(region: str = "*", account: str = "*", prefix: str = "") -> dict[
     On the owner-keyed tables the user reaches only items whose partition key is their own
     user pool ``sub`` (``dynamodb:LeadingKeys`` = ``${aws:PrincipalTag/sub}``, the tag the
     identity pool maps from the ID token's ``sub`` claim: see :func:`with_desktop_account`),
-    through the table and its indexes. ``PageManager`` has no owner in its keys, so
-    LeadingKeys cannot confine it: the policy allows its item actions and the Scan of its
-    full reconciliation (reads through ``OwnerPagesIndex`` are the client's way to find its
-    pages), and confining writes there needs a server-side guard (the web app's API) or a
-    table keyed by owner.
+    through the table and its indexes. ``PageManager`` and ``GravyTemplateShares`` have no
+    owner in their keys (the seeds write none there), so LeadingKeys cannot confine them:
+    the policy allows their item actions (and the Scan of PageManager's full
+    reconciliation; reads through ``OwnerPagesIndex`` and ``SharedByUserIndex`` are the
+    client's way to find its own), and confining writes there needs a server-side guard
+    (the web app's API) or a table keyed by owner.
     """
     arn = f"arn:aws:dynamodb:{region}:{account}:table/"
     owned = [spec for spec in ALL_TABLES if spec.owner_key]
     owned_resources = [arn + prefix + s.name for s in owned] + [
         arn + prefix + s.name + "/index/*" for s in owned
     ]
-    pages = [arn + prefix + PAGES.name, arn + prefix + PAGES.name + "/index/*"]
+    shared = [spec for spec in ALL_TABLES if not spec.owner_key]
+    pages = [arn + prefix + s.name for s in shared] + [
+        arn + prefix + s.name + "/index/*" for s in shared
+    ]
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -374,7 +574,7 @@ def iam_policy(region: str = "*", account: str = "*", prefix: str = "") -> dict[
                 "Resource": [arn + prefix + s.name for s in ALL_TABLES],
             },
             {
-                "Sid": "PageManagerNotOwnerKeyed",
+                "Sid": "NotOwnerKeyed",
                 "Effect": "Allow",
                 "Action": [*ITEM_ACTIONS, "dynamodb:Scan"],  # full reconciliation scans it
                 "Resource": pages,

@@ -86,6 +86,9 @@ class TemplateEditor(QWidget):
         self.problem.hide()
         self.state = QLabel()
         theme.style(self.state, "color: {hint};")
+        self.server_note = QLabel()  # what the web app set here, read-only (issue 11)
+        self.server_note.setWordWrap(True)
+        theme.style(self.server_note, "color: {hint};")
 
         self.toolbar = QToolBar("Format")
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -100,6 +103,7 @@ class TemplateEditor(QWidget):
         row.addWidget(self.shared)
         fields.addRow(row)
         fields.addRow(self.description)
+        fields.addRow(self.server_note)
         layout = QVBoxLayout(self)
         layout.addLayout(fields)
         layout.addWidget(self.banner)
@@ -299,6 +303,8 @@ class TemplateEditor(QWidget):
             # touch is never rewritten just because Qt spells its HTML differently.
             self._loaded = self.current_fields() if template else {}
             self.state.setText("Saved" if template else "")
+            self.server_note.setText(self.store.server_note(template) if template else "")
+            self.server_note.setVisible(bool(self.server_note.text()))
         finally:
             self._loading = False
 

@@ -19,6 +19,7 @@ from desktop.sync.tables import create_tables
 from tests.conftest import client_for
 from tests.dynamodb_local import DynamoDBLocal
 from tests.fault_proxy import FaultProxy
+from tests.webapp import PageManagerService, TemplateService, resource_for
 
 USER = "user-ann"
 
@@ -43,7 +44,11 @@ def engine_for(dynamodb_local: DynamoDBLocal, prefix: str) -> EngineFactory:
     """engine_for(store, endpoint_url=None) -> a PushEngine with instant backoff."""
 
     def make(
-        store: Store, endpoint_url: str | None = None, batch_size: int = 100, **extra: Any
+        store: Store,
+        endpoint_url: str | None = None,
+        batch_size: int = 100,
+        backoff: Backoff | None = None,
+        **extra: Any,
     ) -> PushEngine:
         settings = settings_for(endpoint_url or dynamodb_local.endpoint_url, prefix, **extra)
         save_settings(store, settings)
@@ -51,7 +56,7 @@ def engine_for(dynamodb_local: DynamoDBLocal, prefix: str) -> EngineFactory:
             store,
             make_client(settings),
             settings,
-            backoff=Backoff(0.001, 0.01),
+            backoff=backoff or Backoff(0.001, 0.01),
             batch_size=batch_size,
         )
 
@@ -113,6 +118,20 @@ def proxy(dynamodb_local: DynamoDBLocal) -> Iterator[FaultProxy]:
 @pytest.fixture
 def server(dynamodb: Any, prefix: str) -> Server:
     return Server(dynamodb, prefix)
+
+
+@pytest.fixture
+def webapp(dynamodb_local: DynamoDBLocal, prefix: str) -> TemplateService:
+    """The GravyJS web app (seed 000) on this test's tables."""
+    return TemplateService(resource_for(dynamodb_local.endpoint_url), prefix)
+
+
+@pytest.fixture
+def pagemanager(dynamodb_local: DynamoDBLocal, prefix: str) -> PageManagerService:
+    """The Page Manager web app (seed 002) on this test's tables, ``isPublished`` as 1/0."""
+    return PageManagerService(
+        resource_for(dynamodb_local.endpoint_url), prefix, published_as_number=True
+    )
 
 
 class Server:

@@ -151,3 +151,28 @@ def test_the_fast_decoder_agrees_with_boto3s(item: dict[str, Any]) -> None:
         name: _plain(TypeDeserializer().deserialize(value)) for name, value in wire.items()
     }
     assert deserialize({"n": {"N": "1.5"}, "s": {"SS": ["a"]}}) == {"n": 1.5, "s": {"a"}}
+
+
+def test_unknown_attributes_are_extras_put_back_whole_never_sent_by_updates() -> None:
+    codec = CODECS["template"]
+    item = {
+        "userId": USER,
+        "templateId": "template-1763900000000-webapp001",
+        "title": "T",
+        "createdAt": "2026-11-25T10:00:00.000Z",
+        "updatedAt": "2026-11-25T10:00:00.000Z",
+        "variables": [{"name": "name"}],
+        "version": 3,
+        "lastOpId": "op-1",
+        "usageOp_device-bob": "op-2",
+        "versionKey": "old",
+    }
+    state = codec.decode(item)
+    assert state["extras"] == {"variables": [{"name": "name"}]}
+    assert codec.item(USER, state)["variables"] == [{"name": "name"}]
+    assert not {"version", "lastOpId", "usageOp_device-bob"} & set(codec.item(USER, state))
+    smuggled = state | {"extras": {"version": 9, "title": "not this", "lastOpId": "x"}}
+    put = codec.item(USER, smuggled)
+    assert "version" not in put and "lastOpId" not in put and put["title"] == "T"
+    sets, removes = codec.managed(USER, state)
+    assert "variables" not in sets and "variables" not in removes and "extras" not in sets

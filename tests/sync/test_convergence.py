@@ -1,6 +1,7 @@
 """Two devices editing 50 shared templates at random, with offline periods and syncs
-interleaved at random, plus the web app counting uses: they converge to the server's
-state, and no edit is lost silently (DESIGN.md reliability bar "two devices").
+interleaved at random, plus the web app as a third writer (``tests/webapp.py``, the seed's
+own calls: creates, edits, deletes, uses, versions, pages with nodes): they converge to
+the server's state, and no edit is lost silently (DESIGN.md reliability bar "two devices").
 
 The audit: every edit writes a unique token (``zq<n>x``) into a title, a paragraph or a
 tag. A token may be missing at the end only if a user removed it knowingly: by an edit
@@ -25,6 +26,7 @@ from desktop.sync.conflicts import Resolution, get_conflict, list_conflicts, res
 from desktop.sync.push import EngineState
 from tests.fault_proxy import FaultProxy
 from tests.sync.conftest import USER, Device, DeviceFactory, Server
+from tests.webapp import PageManagerService, TemplateService, new_page
 
 pytestmark = [pytest.mark.dynamodb, pytest.mark.slow]
 
@@ -47,6 +49,8 @@ class Audit:
     deleted: set[str] = field(default_factory=set)  # ever deleted by someone: counts vary
     conflicts_seen: int = 0
     resolutions: Counter[str] = field(default_factory=Counter)
+    web: Counter[str] = field(default_factory=Counter)  # the web app's writes, by kind
+    pages: dict[str, list[str]] = field(default_factory=dict)  # the web's pages: node ids
 
     def token(self) -> str:
         self.next_token += 1
@@ -133,6 +137,80 @@ def _paragraphs(content: str) -> list[str]:
     return found or ["<p></p>"]
 
 
+def web_write(
+    rng: random.Random,
+    webapp: TemplateService,
+    pages: PageManagerService,
+    audit: Audit,
+    ids: list[str],
+) -> None:
+    """One write by the web app, as the seeds make it (no version, no condition)."""
+    roll = rng.random()
+    if roll < 0.08:
+        item = webapp.create_template(
+            {
+                "userId": USER,
+                "title": f"Web {audit.token()}",
+                "description": "",
+                "content": _content([audit.token() for _ in range(PARAGRAPHS)]),
+                "category": "web",  # an empty string is no index key: DynamoDB refuses it
+                "tags": [audit.token()],
+                "isShared": "false",
+                "usageCount": 0,
+                "variables": [{"name": "name"}],
+            }
+        )
+        ids.append(str(item["templateId"]))
+        audit.web["create"] += 1
+        return
+    if roll < 0.12:
+        page = new_page(f"Web page {len(audit.pages)}", is_published=rng.random() < 0.5)
+        page["nodes"] = [
+            {"id": f"{page['id']}-n{n}", "pageId": page["id"], "title": f"Node {n}"}
+            for n in range(rng.randint(0, 3))
+        ]
+        pages.migrate_to_dynamodb([page])
+        audit.pages[page["id"]] = [node["id"] for node in page["nodes"]]
+        audit.web["page"] += 1
+        return
+    for _ in range(5):  # a template the web app can see (it reads the server)
+        template_id = rng.choice(ids)
+        before = webapp.get_template(USER, template_id)
+        if before is not None:
+            break
+    else:
+        return
+    if roll < 0.2:
+        webapp.delete_template(USER, template_id)
+        audit.deleted.add(template_id)
+        kind = "delete"
+    elif roll < 0.35:
+        webapp.update_template(USER, template_id, {"title": f"Web title {audit.token()}"})
+        kind = "edit"
+    elif roll < 0.65:
+        paragraphs = _paragraphs(str(before.get("content", "")))
+        paragraphs[rng.randrange(len(paragraphs))] = f"<p>Web {audit.token()}</p>"
+        webapp.update_template(USER, template_id, {"content": "".join(paragraphs)})
+        kind = "edit"
+    elif roll < 0.75:
+        tags = [str(t) for t in before.get("tags") or []]
+        if tags and rng.random() < 0.4:
+            tags.remove(rng.choice(tags))
+        else:
+            tags.append(audit.token())
+        webapp.update_template(USER, template_id, {"tags": tags})
+        kind = "edit"
+    elif roll < 0.9:
+        webapp.track_template_usage(USER, template_id)
+        audit.uses[template_id] += 1
+        kind = "use"
+    else:
+        webapp.create_template_version(USER, template_id, str(before.get("content", "")), "web")
+        kind = "version"
+    audit.web[kind] += 1
+    audit.removed_knowingly |= tokens(before) - tokens(webapp.get_template(USER, template_id))
+
+
 def resolve_some(rng: random.Random, device: Device, audit: Audit, share: float = 0.5) -> None:
     """The writer settles some of the conflicts shown (all of them with share=1)."""
     for listed in list_conflicts(device.store):
@@ -162,7 +240,11 @@ def resolve_some(rng: random.Random, device: Device, audit: Audit, share: float 
 
 
 def test_two_devices_converge_and_no_edit_is_lost_silently(
-    device_for: DeviceFactory, server: Server, proxy: FaultProxy
+    device_for: DeviceFactory,
+    server: Server,
+    proxy: FaultProxy,
+    webapp: TemplateService,
+    pagemanager: PageManagerService,
 ) -> None:
     rng = random.Random(int(os.environ.get("GRAVY_CONVERGENCE_SEED", "20261123")))
     audit = Audit()
@@ -200,21 +282,8 @@ def test_two_devices_converge_and_no_edit_is_lost_silently(
                 resolve_some(rng, device, audit)
             else:
                 assert report.state == EngineState.RETRYING and offline[name]
-        elif roll < 0.24:
-            live = [i for i in ids if i not in audit.deleted]
-            if live:  # the web app counts a use, as the seed does (if it has the record)
-                template_id = rng.choice(live)
-                try:
-                    server.client.update_item(
-                        TableName=server.table("GravyTemplates"),
-                        Key={"userId": {"S": USER}, "templateId": {"S": template_id}},
-                        UpdateExpression="ADD usageCount :inc",
-                        ConditionExpression="attribute_exists(userId)",
-                        ExpressionAttributeValues={":inc": {"N": "1"}},
-                    )
-                    audit.uses[template_id] += 1
-                except server.client.exceptions.ConditionalCheckFailedException:
-                    pass  # not on the server yet
+        elif roll < 0.30:
+            web_write(rng, webapp, pagemanager, audit, ids)
         else:
             user_edit(rng, device, audit, ids)
             edits += 1
@@ -231,7 +300,11 @@ def test_two_devices_converge_and_no_edit_is_lost_silently(
         if quiet and all(sum(d.store.queue_counts().values()) == 0 for d in (ann, bob)):
             break
     for device in (ann, bob):
-        assert sum(device.store.queue_counts().values()) == 0, device.store.queue_counts()
+        left = [
+            (e.entity, e.op, e.state, e.last_error_code, e.last_error_message)
+            for e in device.store.queue_entries(None)
+        ]
+        assert not left, left
 
     final = server_templates(server)
     for device in (ann, bob):
@@ -253,15 +326,20 @@ def test_two_devices_converge_and_no_edit_is_lost_silently(
     for template_id, count in audit.uses.items():
         if template_id not in audit.deleted and template_id in final:
             assert final[template_id]["usageCount"] == count, template_id
+    for device in (ann, bob):  # the web app's pages and nodes arrived everywhere
+        for page_id, node_ids in audit.pages.items():
+            assert sorted(n.id for n in device.store.nodes(page_id)) == sorted(node_ids)
 
     # The run must have exercised what it claims to.
     assert edits >= 500 and len(ids) >= RECORDS
     assert audit.conflicts_seen > 0 and sum(audit.resolutions.values()) > 0
     assert cycles[str(EngineState.RETRYING)] > 0, "bob never synced during an outage"
     assert len(present & audit.written) > 100
+    assert all(audit.web[kind] > 0 for kind in ("create", "edit", "delete", "use", "version"))
+    assert audit.pages
     print(
         f"edits={edits} records={len(ids)} final={len(final)} tokens={len(audit.written)} "
         f"present={len(present)} removed_knowingly={len(audit.removed_knowingly)} "
         f"conflicts={audit.conflicts_seen} resolutions={dict(audit.resolutions)} "
-        f"cycles={dict(cycles)} uses={sum(audit.uses.values())}"
+        f"cycles={dict(cycles)} uses={sum(audit.uses.values())} web={dict(audit.web)}"
     )

@@ -41,6 +41,9 @@ def test_iam_policy_confines_owner_keyed_tables_to_the_users_partition() -> None
     ]
     assert "arn:aws:dynamodb:eu-west-1:123456789012:table/prod-GravyTemplates" in own["Resource"]
     assert not any("PageManager" in r for r in own["Resource"])
+    assert not any("GravyTemplateShares" in r for r in own["Resource"])
+    unconfined = statements["NotOwnerKeyed"]["Resource"]
+    assert "arn:aws:dynamodb:eu-west-1:123456789012:table/prod-GravyTemplateShares" in unconfined
     assert all(
         a.startswith("dynamodb:") and "*" not in a for s in policy["Statement"] for a in s["Action"]
     ), "no wildcards in actions"
