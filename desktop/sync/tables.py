@@ -315,6 +315,15 @@ def _wait_ready(
         time.sleep(max(0.0, min(POLL_S, deadline - now)))
 
 
+def _wait_active(client: Any, name: str, deadline: float) -> None:
+    """Wait, silently, until the table and its indexes are active (TimeoutError at the
+    deadline): for the migration, which reports its own progress."""
+    try:
+        _wait_ready(client, name, deadline, None, [])
+    except StillBuilding as waiting:
+        raise TimeoutError(str(waiting)) from waiting
+
+
 # -- rebuilding tables made with older key schemas ------------------------------------------
 
 #: Tables whose key schema changed (issue 11): earlier releases keyed versions by
