@@ -117,7 +117,7 @@ class FailedPanel(QWidget):
         layout.addLayout(buttons)
         self.retry_button.clicked.connect(self.retry_selected)
         self.retry_all_button.clicked.connect(self.retry_all)
-        self.discard_button.clicked.connect(self.discard_selected)
+        self.discard_button.clicked.connect(lambda: self.discard_selected())  # confirm=True
         self.reload()
 
     def reload(self) -> None:
