@@ -185,3 +185,54 @@ def test_g_import_and_export(app: App, tmp_path: Path) -> None:
     assert [p["id"] for p in json.loads(document)["pages"]] == ["page-1"]
     app.shoot("exported")
     assert app.quit() == 0, app.log()
+
+
+def test_d_presets_and_pages(app: App) -> None:
+    app.start()
+    # A preset: Alt+3, Tab to "New preset" (search, list, New), a name.
+    app.key("alt+3", "Tab", "Tab", "space")
+    app.wait_window("^New preset$")
+    app.type("Acme")
+    app.key("Return")
+    app.wait_closed("^New preset$")
+    preset = app.wait_store("the new preset", lambda s: next(iter(s.list_presets()), None))
+    assert preset.name == "Acme"
+    app.key("alt+3", "Tab", "Return")  # search, list, Enter into the form: the name
+    app.key("Tab", "Tab", "Tab", "space")  # description, the table, "Add variable"
+    app.type("company")
+    app.key("Tab")
+    app.type("Acme Ltd")
+    app.key("Return")
+    app.shoot("preset_variable")
+    app.wait_store(
+        "the preset's variable saved",
+        lambda s: s.get_preset(preset.presetId).values == {"company": "Acme Ltd"},
+    )
+
+    # A page with two nodes, the second moved up.
+    app.key("alt+4", "Tab", "Tab", "space")
+    app.wait_window("^New page$")
+    app.type("Storyboard")
+    app.key("Return")
+    app.wait_closed("^New page$")
+    page = app.wait_store("the new page", lambda s: next(iter(s.list_pages()), None))
+    app.key("alt+4", "Tab", "Return")  # into the page's title
+    app.key("Tab", "Tab", "Tab", "space")  # Published, the nodes, "Add node"
+    for title in ("Opening", "Close"):
+        app.wait_window("^Add node$")
+        app.type(title)
+        app.key("Return")
+        app.wait_closed("^Add node$")
+        if title == "Opening":
+            app.key("space")  # the focus is back on "Add node"
+    app.wait_store(
+        "two nodes", lambda s: [n.title for n in s.nodes(page.id)] == ["Opening", "Close"]
+    )
+    app.shoot("nodes_added")
+    app.key("Tab", "space")  # "Move up", with the new node selected
+    app.wait_store(
+        "the node moved up",
+        lambda s: [n.title for n in s.nodes(page.id)] == ["Close", "Opening"],
+    )
+    app.shoot("node_moved")
+    assert app.quit() == 0, app.log()
