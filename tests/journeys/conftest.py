@@ -349,3 +349,29 @@ def seed(db_path: Path, build: Callable[[Store], Any]) -> None:
         build(store)
     finally:
         store.database.close()
+
+
+@dataclass
+class SyncTarget:
+    """Fresh tables on the session's DynamoDB Local, and what the server holds."""
+
+    endpoint_url: str
+    prefix: str
+    server: Any  # tests.sync.conftest.Server
+
+    def settings(self, device: str) -> Any:
+        from tests.sync.conftest import settings_for
+
+        return settings_for(self.endpoint_url, self.prefix, device_id=f"device-{device}")
+
+
+@pytest.fixture
+def sync_target(dynamodb_local: Any, dynamodb: Any) -> SyncTarget:
+    import uuid
+
+    from desktop.sync.tables import create_tables
+    from tests.sync.conftest import Server
+
+    prefix = f"j{uuid.uuid4().hex[:10]}-"
+    create_tables(dynamodb, prefix=prefix)
+    return SyncTarget(dynamodb_local.endpoint_url, prefix, Server(dynamodb, prefix))

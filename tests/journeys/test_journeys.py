@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from desktop.store.services import Store
-from tests.journeys.conftest import App, seed, wait_for
+from tests.journeys.conftest import App, SyncTarget, seed, wait_for
 
 
 def test_a_create_and_edit_a_template(app: App) -> None:
@@ -235,4 +235,42 @@ def test_d_presets_and_pages(app: App) -> None:
         lambda s: [n.title for n in s.nodes(page.id)] == ["Close", "Opening"],
     )
     app.shoot("node_moved")
+    assert app.quit() == 0, app.log()
+
+
+def test_f_fix_and_retry_a_failed_change(app: App, sync_target: SyncTarget) -> None:
+    from desktop.store import outbox
+    from desktop.store.outbox import State
+    from desktop.sync.config import save_settings
+    from tests.sync.conftest import USER
+
+    made: list[str] = []
+
+    def build(store: Store) -> None:
+        save_settings(store, sync_target.settings("app"))
+        made.append(store.create_template("Refused", content="<p>Draft</p>").templateId)
+        with store.database.write() as session:  # as a push refused by the server leaves it
+            for entry in outbox.claim(session, 100):
+                outbox.fail(session, entry.id, "ValidationException", "refused by the server")
+
+    seed(app.db_path, build)
+    template_id = made[0]
+    app.start()
+    app.key("alt+6")
+    app.shoot("failed_panel")
+    # Fix it: a new title (Templates, the list, Enter into the text, back up to the title).
+    app.key("alt+1", "Tab", "Tab", "Return", "ctrl+shift+Tab")
+    app.key("shift+Tab", "shift+Tab", "shift+Tab", "shift+Tab", "ctrl+a")
+    app.type("Accepted")
+    app.wait_store("the fix saved", lambda s: s.get_template(template_id).title == "Accepted")
+    assert sync_target.server.get("GravyTemplates", userId=USER, templateId=template_id) is None
+    app.shoot("fixed")
+    app.key("alt+6", "Tab", "Tab", "space")  # the failed changes, Retry, Retry all
+    item = wait_for(
+        "the change on the server",
+        lambda: sync_target.server.get("GravyTemplates", userId=USER, templateId=template_id),
+    )
+    assert item["title"] == "Accepted" and item["content"] == "<p>Draft</p>"
+    app.wait_store("nothing failed", lambda s: not s.queue_entries(State.FAILED))
+    app.shoot("retried_and_synced")
     assert app.quit() == 0, app.log()
