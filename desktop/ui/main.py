@@ -684,6 +684,12 @@ class MainWindow(QMainWindow):
         ):
             item = self.sidebar.item(row)
             item.setText(f"{name} ({count})" if count else name)
+        # A sync cycle records conflicts and failures without a store change: a panel
+        # whose list no longer matches its count reloads (shown or not).
+        if status.conflicts != len(self.conflicts.conflicts):
+            self.conflicts.reload()
+        if status.failed != len(self.failed.model.entries):
+            self.failed.reload()
 
     def _settings_link(self, label: str) -> str:
         # Coloured here: a label's rich text keeps the link colour it was first drawn with.

@@ -267,10 +267,14 @@ def test_f_fix_and_retry_a_failed_change(app: App, sync_target: SyncTarget) -> N
     app.shoot("fixed")
     app.key("alt+6", "Tab", "Tab", "space")  # the failed changes, Retry, Retry all
     item = wait_for(
-        "the change on the server",
-        lambda: sync_target.server.get("GravyTemplates", userId=USER, templateId=template_id),
+        "the fixed change on the server",
+        lambda: (
+            (found := sync_target.server.get("GravyTemplates", userId=USER, templateId=template_id))
+            and found["title"] == "Accepted"
+            and found
+        ),
     )
-    assert item["title"] == "Accepted" and item["content"] == "<p>Draft</p>"
+    assert item["content"] == "<p>Draft</p>"
     app.wait_store("nothing failed", lambda s: not s.queue_entries(State.FAILED))
     app.shoot("retried_and_synced")
     assert app.quit() == 0, app.log()

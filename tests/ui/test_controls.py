@@ -164,3 +164,24 @@ def test_file_delete_and_duplicate_act_on_the_section_shown(
     assert delete.isEnabled() and duplicate.isEnabled()
     duplicate.trigger()
     assert len(titles(window)) == 2
+
+
+def test_a_conflict_counted_in_the_sidebar_is_listed_in_the_panel(
+    qtbot: QtBot, window: MainWindow, store: Store
+) -> None:
+    from desktop.sync.conflicts import ServerCopy
+
+    template = store.create_template("Contract", content="<p>Mine</p>")
+    with store.database.write() as session:  # as a sync cycle records it (no store signal)
+        for entry in outbox.claim(session, 100):
+            if entry.entity == "template":
+                outbox.mark_conflict(session, entry.id, "ConditionalCheckFailed", "changed")
+                theirs = template.model_dump() | {"content": "<p>Theirs</p>"}
+                outbox.keep_server_copy(session, entry.id, ServerCopy(theirs, 2).to_json())
+    window.refresh_status()  # what the end of a sync cycle does
+    assert window.sidebar.item(window.CONFLICTS).text() == "Conflicts (1)"
+    reactivate(qtbot, window, window.sidebar)
+    qtbot.keyClick(window.sidebar, Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)
+    assert window.stack.currentWidget() is window.conflicts
+    assert window.conflicts.list.count() == 1
+    assert window.conflicts.keep_mine.isEnabled()
