@@ -137,7 +137,7 @@ class TemplateEditor(QWidget):
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         action.setCheckable(checkable)
-        action.triggered.connect(handler)
+        action.triggered.connect(lambda: handler())  # not triggered(bool) into handler's args
         self.actions_by_name[name] = action
         self.toolbar.addAction(action)
         self.addAction(action)

@@ -301,15 +301,20 @@ class MainWindow(QMainWindow):
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(handler)
+        # Never the slot itself: triggered(bool) would pass False into its first optional
+        # parameter (Import's path, a section's title...).
+        action.triggered.connect(lambda: handler())
         menu.addAction(action)
         return action
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&New template", self.new_template, QKeySequence.StandardKey.New)
-        self._action(file_menu, "&Duplicate", self.duplicate_current, "Ctrl+D")
-        self._action(file_menu, "De&lete", self.delete_current, "Ctrl+Delete")
+        # Both act on the section shown (Duplicate only on templates; see _show_section).
+        self.duplicate_action = self._action(
+            file_menu, "&Duplicate", self.duplicate_current, "Ctrl+D"
+        )
+        self.delete_action = self._action(file_menu, "De&lete", self._delete_shown, "Ctrl+Delete")
         file_menu.addSeparator()
         self._action(file_menu, "&Import...", self.import_file, "Ctrl+Shift+I")
         self._action(file_menu, "&Export backup...", self.export_backup, "Ctrl+Shift+E")
@@ -441,6 +446,8 @@ class MainWindow(QMainWindow):
         if row in self._section_factories:
             self._section(row)
         self.stack.setCurrentIndex(row)
+        self.duplicate_action.setEnabled(row == 0)
+        self.delete_action.setEnabled(row == 0 or row in self._section_factories)
 
     @property
     def snippets(self) -> RecordSection:
@@ -511,6 +518,14 @@ class MainWindow(QMainWindow):
         self.editor.save()
         copy = self.store.duplicate_template(self.current_id() or "")
         self.select(copy.templateId)
+
+    def _delete_shown(self) -> None:
+        """File > Delete: the record open in the section shown (undoable)."""
+        shown = self.stack.currentWidget()
+        if shown is self.splitter:
+            self.delete_current()
+        elif isinstance(shown, RecordSection):
+            shown.delete_current()
 
     def delete_current(self) -> None:
         template_id = self.current_id()
@@ -670,6 +685,12 @@ class MainWindow(QMainWindow):
         ):
             item = self.sidebar.item(row)
             item.setText(f"{name} ({count})" if count else name)
+        # A sync cycle records conflicts and failures without a store change: a panel
+        # whose list no longer matches its count reloads (shown or not).
+        if status.conflicts != len(self.conflicts.conflicts):
+            self.conflicts.reload()
+        if status.failed != len(self.failed.model.entries):
+            self.failed.reload()
 
     def _settings_link(self, label: str) -> str:
         # Coloured here: a label's rich text keeps the link colour it was first drawn with.

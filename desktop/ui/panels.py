@@ -93,6 +93,7 @@ class FailedPanel(QWidget):
         self.table.setAccessibleName("Changes that failed to sync")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setTabKeyNavigation(False)  # Tab goes on to Retry, not cell to cell
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
@@ -117,7 +118,7 @@ class FailedPanel(QWidget):
         layout.addLayout(buttons)
         self.retry_button.clicked.connect(self.retry_selected)
         self.retry_all_button.clicked.connect(self.retry_all)
-        self.discard_button.clicked.connect(self.discard_selected)
+        self.discard_button.clicked.connect(lambda: self.discard_selected())  # confirm=True
         self.reload()
 
     def reload(self) -> None:

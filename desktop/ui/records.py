@@ -452,7 +452,7 @@ class RecordSection(QWidget):
         layout.addWidget(self.splitter)
         self.search.textChanged.connect(lambda _t: self.reload())
         self.list.currentRowChanged.connect(self._show)
-        self.new_button.clicked.connect(self.new_record)
+        self.new_button.clicked.connect(lambda: self.new_record())  # not clicked(bool)
         self.delete_button.clicked.connect(self.delete_current)
         form.saved.connect(self._after_save)
         edits.on_reveal(self._revealed)
