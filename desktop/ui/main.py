@@ -469,7 +469,9 @@ class MainWindow(QMainWindow):
             return
         template_id = self.model.template_at(current.row()).templateId
         if template_id != self.editor.template_id and not self.editor.load(template_id):
-            self._keep_selection()  # the writer kept editing what could not be saved
+            # The writer kept editing what could not be saved: select it again (once the
+            # click that chose the other one is over).
+            QTimer.singleShot(0, lambda: self.select(self.editor.template_id or ""))
 
     def _keep_selection(self) -> None:
         """After the list reloads, select the template being edited again (if listed)."""

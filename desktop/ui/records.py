@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -576,12 +576,14 @@ class RecordSection(QWidget):
         if record is not None and self.record_id(record) == self.form.record_id:
             return  # shown already (a reload after a save): keep its unsaved fields
         if not self.form.load(record, self.record_id(record) if record is not None else None):
-            ids = [self.record_id(r) for r in self.records]  # kept editing: select it again
-            self.list.blockSignals(True)
+            QTimer.singleShot(0, self._select_shown)  # kept editing: select it again
+
+    def _select_shown(self) -> None:
+        ids = [self.record_id(r) for r in self.records]
+        if self.form.record_id in ids:
             self.list.setCurrentRow(
-                ids.index(self.form.record_id) if self.form.record_id in ids else -1
+                ids.index(self.form.record_id), QItemSelectionModel.SelectionFlag.ClearAndSelect
             )
-            self.list.blockSignals(False)
 
     def _after_save(self) -> None:
         self.reload()
