@@ -2,12 +2,13 @@
 highlighted ``[[variables]]``, the template's fields, and continuous autosave.
 
 Autosave: every change restarts a short timer; when it fires (or when the writer switches
-template, or the window closes) the fields that differ from what was loaded are saved
-through the store, which records the version and queues the sync in one transaction.
-Only changed fields are written, so an edit here never undoes a field that a sync changed
-meanwhile. If a sync changes the template being edited, the editor reloads it, merging
-unsaved text with the incoming text when the edits do not overlap; when they do, the
-writer's text is kept and a banner says the other version is in the history.
+template, or the window closes) the fields that differ from their base (the stored value
+the writer started from) are saved through the store, which records the version and
+queues the sync in one transaction. A field the store refuses stays on screen, explained,
+and never holds back the others; leaving it asks first (:mod:`desktop.ui.unsaved`).
+The editor's own saves carry it as their initiator and are never reloaded (a reload would
+clear the undo history and move the page). A change from elsewhere (a sync) merges field
+by field against the base: see :meth:`TemplateEditor.external_change`.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ class TemplateEditor(QWidget):
         )
         self.banner.hide()
         self.problem = QLabel()
+        self.problem.setWordWrap(True)
         theme.style(self.problem, "color: {error};")
         self.problem.hide()
         self.state = QLabel()
