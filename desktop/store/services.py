@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -39,7 +42,6 @@ from desktop.store.remote import CHILDREN, PARENTS
 log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=domain.Record)
-ChangeListener = Callable[[list[tuple[str, str]]], None]
 
 #: Content saves closer together than this fold into the newest version while that version
 #: has not left the device yet, so a burst of autosaves is one entry in the history.
@@ -47,6 +49,29 @@ DEFAULT_VERSION_WINDOW_S = 120.0
 #: Search entries written per background transaction (a few hundred milliseconds at most,
 #: so an edit arriving meanwhile waits little).
 SEARCH_BATCH = 100
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What one committed store operation changed, and who asked for it (Anki's
+    ``OpChanges``). Delivered to every subscriber after the commit, on the committing
+    thread. A view that made the change (the ``initiator``) already shows it and must not
+    reload it: reloading a text field from its own save clears its undo history and moves
+    the page. Changes made by the sync engine, the CLI or a dialog carry no initiator."""
+
+    records: tuple[tuple[str, str], ...] = ()  # (entity, id) of each record changed
+    queue: bool = True  # the queue changed (every local write queues; sync results)
+    initiator: object | None = None
+
+    @property
+    def kinds(self) -> set[str]:
+        return {entity for entity, _ in self.records}
+
+    def touches(self, entity: str, record_id: str) -> bool:
+        return (entity, record_id) in self.records
+
+
+ChangeListener = Callable[[Changes], None]
 
 
 class NotFound(KeyError):
@@ -88,6 +113,7 @@ class Store:
         self.database = database
         self.version_window_s = version_window_s
         self._listeners: list[ChangeListener] = []
+        self._acting = threading.local()  # each thread's current initiator
         database.on_idle(lambda: self.catch_up_search(SEARCH_BATCH) == SEARCH_BATCH)
 
     # -- the search index ------------------------------------------------------------------
@@ -104,8 +130,20 @@ class Store:
     # -- change notification -------------------------------------------------------------
 
     def subscribe(self, listener: ChangeListener) -> None:
-        """Call ``listener`` with the (entity, id) pairs of each committed change."""
+        """Call ``listener`` with the :class:`Changes` of each committed operation."""
         self._listeners.append(listener)
+
+    @contextmanager
+    def initiator(self, who: object) -> Iterator[None]:
+        """Attribute what this thread commits inside the block to ``who`` (a view), so that
+        view can tell its own writes from everyone else's. Per thread: the sync engine
+        committing on its own thread meanwhile is not attributed to ``who``."""
+        previous = getattr(self._acting, "who", None)
+        self._acting.who = who
+        try:
+            yield
+        finally:
+            self._acting.who = previous
 
     def notify_changed(self, changed: list[tuple[str, str]]) -> None:
         """Records changed outside the services (a sync, a conflict resolution)."""
@@ -116,9 +154,10 @@ class Store:
         self._notify([])
 
     def _notify(self, changed: list[tuple[str, str]]) -> None:
+        changes = Changes(tuple(changed), True, getattr(self._acting, "who", None))
         for listener in list(self._listeners):
             try:
-                listener(changed)
+                listener(changes)
             except Exception:  # a broken listener must not undo a committed change
                 log.exception("change listener failed")
 

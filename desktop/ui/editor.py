@@ -2,12 +2,13 @@
 highlighted ``[[variables]]``, the template's fields, and continuous autosave.
 
 Autosave: every change restarts a short timer; when it fires (or when the writer switches
-template, or the window closes) the fields that differ from what was loaded are saved
-through the store, which records the version and queues the sync in one transaction.
-Only changed fields are written, so an edit here never undoes a field that a sync changed
-meanwhile. If a sync changes the template being edited, the editor reloads it, merging
-unsaved text with the incoming text when the edits do not overlap; when they do, the
-writer's text is kept and a banner says the other version is in the history.
+template, or the window closes) the fields that differ from their base (the stored value
+the writer started from) are saved through the store, which records the version and
+queues the sync in one transaction. A field the store refuses stays on screen, explained,
+and never holds back the others; leaving it asks first (:mod:`desktop.ui.unsaved`).
+The editor's own saves carry it as their initiator and are never reloaded (a reload would
+clear the undo history and move the page). A change from elsewhere (a sync) merges field
+by field against the base: see :meth:`TemplateEditor.external_change`.
 """
 
 from __future__ import annotations
@@ -31,12 +32,19 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import domain
-from desktop.domain import InvalidInput
 from desktop.store.db import StoreError
-from desktop.store.services import NotFound, Store
-from desktop.sync.merge import merge_text
+from desktop.store.services import Changes, NotFound, Store
+from desktop.sync.merge import merge_record
 from desktop.ui import theme
 from desktop.ui.richtext import VariableHighlighter, document_html, normalized_html
+from desktop.ui.unsaved import (
+    FIELD_WORDS,
+    Choice,
+    ask_before_leaving,
+    copy_unsaved,
+    describe,
+    write_fields,
+)
 
 AUTOSAVE_MS = 600
 NO_TEMPLATE = "No template open: choose one on the left, or press Ctrl+N for a new one."
@@ -57,7 +65,11 @@ class TemplateEditor(QWidget):
         super().__init__(parent)
         self.store = store
         self.template_id: str | None = None
-        self._loaded: dict[str, Any] = {}  # the fields as last loaded or saved
+        # Per field, the stored value the writer's edit started from (as shown here):
+        # what a save compares with, and the base of a merge with a remote change.
+        self._base: dict[str, Any] = {}
+        self._why: list[str] = []  # why the last save left something unsaved
+        self._gone = False  # the template was deleted under the editor
         self._loading = False
 
         self.title = QLineEdit(placeholderText="Title")
@@ -82,6 +94,7 @@ class TemplateEditor(QWidget):
         )
         self.banner.hide()
         self.problem = QLabel()
+        self.problem.setWordWrap(True)
         theme.style(self.problem, "color: {error};")
         self.problem.hide()
         self.state = QLabel()
@@ -177,8 +190,7 @@ class TemplateEditor(QWidget):
             signal.emit(self.template_id)
 
     def _merge_format(self, fmt: QTextCharFormat) -> None:
-        cursor = self.body.textCursor()
-        cursor.mergeCharFormat(fmt)
+        # Once: on the selection (one undo step) or, without one, on what is typed next.
         self.body.mergeCurrentCharFormat(fmt)
 
     def _bold(self) -> None:
@@ -270,23 +282,37 @@ class TemplateEditor(QWidget):
             "content": document_html(self.body.document()),
         }
 
-    def load(self, template_id: str | None) -> None:
-        """Show a template (saving the one being edited first)."""
-        self.save()
+    @staticmethod
+    def _rendered(template: domain.Template) -> dict[str, Any]:
+        """``template``'s fields as :meth:`current_fields` would read them once shown."""
+        return {
+            "title": template.title.strip(),
+            "category": template.category.strip(),
+            "tags": _tags(", ".join(template.tags)),
+            "description": template.description,
+            "isShared": template.isShared,
+            "content": normalized_html(template.content),
+        }
+
+    def load(self, template_id: str | None) -> bool:
+        """Show a template, saving the one being edited first. False (and nothing changes)
+        when something could not be saved and the writer chose to keep editing it."""
+        if not self.leave():
+            return False
         self.template_id = template_id
         self.banner.hide()
         self.problem.hide()
         if template_id is None:
             self._fill(None)
             self.setEnabled(False)
-            return
+            return True
         try:
             template = self.store.get_template(template_id)
         except NotFound:
-            self.load(None)
-            return
+            return self.load(None)
         self.setEnabled(True)
         self._fill(template)
+        return True
 
     def _fill(self, template: domain.Template | None) -> None:
         self._loading = True
@@ -301,7 +327,9 @@ class TemplateEditor(QWidget):
             self.body.document().setModified(False)
             # Changes are measured against this rendering, so a body the writer did not
             # touch is never rewritten just because Qt spells its HTML differently.
-            self._loaded = self.current_fields() if template else {}
+            self._base = self.current_fields() if template else {}
+            self._why = []
+            self._gone = False
             self.state.setText("Saved" if template else "")
             self.server_note.setText(self.store.server_note(template) if template else "")
             self.server_note.setVisible(bool(self.server_note.text()))
@@ -319,43 +347,150 @@ class TemplateEditor(QWidget):
         if self.body.document().isModified():
             self._changed()
 
+    def unsaved(self) -> dict[str, Any]:
+        """The fields the writer changed and the store does not hold yet: each compared
+        with its own base, the stored value the writer started from."""
+        if self.template_id is None:
+            return {}
+        return {
+            name: value
+            for name, value in self.current_fields().items()
+            if value != self._base.get(name)
+        }
+
     @property
     def dirty(self) -> bool:
-        return bool(self.template_id) and self.current_fields() != self._loaded
+        return bool(self.unsaved())
 
     def save(self) -> bool:
-        """Save the fields that changed since the template was loaded; True if saved."""
+        """Save the fields the writer changed; True if anything was saved. A field the
+        store refuses (an empty title, a text too large to sync) stays on screen, unsaved
+        and explained, and never holds back the others."""
         self._timer.stop()
-        if self.template_id is None or not self.dirty:
+        template_id = self.template_id
+        edits = self.unsaved()
+        if template_id is None or not edits:
+            if template_id is not None and not self._gone:
+                self._why = []
+                self.problem.hide()
+                self.state.setText("Saved")
             return False
-        now = self.current_fields()
-        changes = {name: value for name, value in now.items() if value != self._loaded.get(name)}
+
+        def write(changes: dict[str, Any]) -> None:
+            self.store.update_template(template_id, **changes)
+
         try:
-            self.store.update_template(self.template_id, **changes)
-        except InvalidInput as error:
-            self.problem.setText("Not saved: " + "; ".join(error.problems))
-            self.problem.show()
-            self.state.setText("Not saved")
-            return False
+            with self.store.initiator(self):  # this editor shows it already: no reload
+                written, refused = write_fields(write, edits)
         except NotFound:
-            self.problem.setText("This template was deleted (on another device?).")
-            self.problem.show()
+            self._gone = True
+            self._complain("This template was deleted (on another device?).")
             return False
         except StoreError as error:  # disk full, database locked or damaged: say so, keep it
-            self.problem.setText(f"Not saved yet: {error} Your text stays here; keep the app open.")
-            self.problem.show()
-            self.state.setText("Not saved")
+            self._complain(f"Not saved yet: {error} Your text stays here; keep the app open.")
             self._timer.start(5_000)  # and try again
             return False
-        self.problem.hide()
-        self._loaded = now
-        self.body.document().setModified(False)
-        self.state.setText("Saved")
-        self.saved.emit(self.template_id)
+        self._base.update(written)
+        if "content" in written:
+            # The document's saved point; Qt also starts a new undo step at it, so Ctrl+Z
+            # goes back one autosave at a time.
+            self.body.document().setModified(False)
+        if refused:
+            self._why = [problem for problems in refused.values() for problem in problems]
+            rest = " Everything else is saved." if written else ""
+            self._complain(f"Not saved: {'; '.join(self._why)}.{rest}")
+        else:
+            self._why = []
+            self.problem.hide()
+            self.state.setText("Saved")
+        if written:
+            self.saved.emit(template_id)
+        return bool(written)
+
+    def _complain(self, text: str) -> None:
+        self._why = self._why or [text]
+        self.problem.setText(text)
+        self.problem.show()
+        self.state.setText("Not saved")
+
+    def leave(self) -> bool:
+        """Save before showing something else or closing. True when nothing the writer
+        typed is left unsaved, or they chose to let it go (copied or discarded); False when
+        they keep editing it."""
+        if self.template_id is None:
+            return True
+        self.save()
+        unsaved = self.unsaved()
+        if not unsaved or self._gone:
+            return True
+        choice = ask_before_leaving(self, describe(list(unsaved)), self._why)
+        if choice is Choice.KEEP_EDITING:
+            self._field_widgets()[next(iter(unsaved))].setFocus()
+            return False
+        if choice is Choice.COPY:
+            texts = [
+                self.body.toPlainText()
+                if name == "content"
+                else ", ".join(value)
+                if isinstance(value, list)
+                else str(value)
+                for name, value in unsaved.items()
+            ]
+            rich = document_html(self.body.document()) if list(unsaved) == ["content"] else None
+            copy_unsaved("\n\n".join(texts), rich)
         return True
 
+    def _field_widgets(self) -> dict[str, QWidget]:
+        return {
+            "title": self.title,
+            "category": self.category,
+            "tags": self.tags,
+            "description": self.description,
+            "isShared": self.shared,
+            "content": self.body,
+        }
+
+    def _show_fields(self, values: dict[str, Any]) -> None:
+        """Put ``values`` in their fields, leaving the others (their text, cursor and undo
+        history) alone; the body keeps its cursor and scroll position."""
+        self._loading = True
+        try:
+            for name, value in values.items():
+                if name == "content":
+                    at = self.body.textCursor().position()
+                    scroll = self.body.verticalScrollBar().value()
+                    self.body.setHtml(value)
+                    cursor = self.body.textCursor()
+                    cursor.setPosition(min(at, self.body.document().characterCount() - 1))
+                    self.body.setTextCursor(cursor)
+                    self.body.verticalScrollBar().setValue(scroll)
+                elif name == "tags":
+                    self.tags.setText(", ".join(value))
+                elif name == "isShared":
+                    self.shared.setChecked(bool(value))
+                else:
+                    line = self._field_widgets()[name]
+                    assert isinstance(line, QLineEdit)
+                    line.setText(value)
+        finally:
+            self._loading = False
+
+    def store_changed(self, changes: Changes) -> None:
+        """Show what someone else (a sync, a resolution, History) changed in the template
+        being edited; never this editor's own save, which is on screen already."""
+        if (
+            self.template_id is not None
+            and changes.initiator is not self
+            and changes.touches("template", self.template_id)
+        ):
+            self.external_change()
+
     def external_change(self) -> None:
-        """The store changed this template outside the editor (a sync, a resolution)."""
+        """The store changed this template outside the editor. Each field is merged three
+        ways against the base the writer started from: a field the writer did not touch
+        takes the new value, one only the writer changed keeps theirs; where both changed,
+        text merges by paragraphs when the edits do not overlap, tags as sets, and
+        otherwise the writer's value is kept and the banner says so."""
         if self.template_id is None:
             return
         try:
@@ -367,35 +502,33 @@ class TemplateEditor(QWidget):
             self.banner.setText("This template was deleted on another device.")
             self.banner.show()
             return
-        if not self.dirty:
-            at = self.body.textCursor().position()
-            self._fill(stored)
-            moved = self.body.textCursor()
-            moved.setPosition(min(at, len(self.body.toPlainText())))
-            self.body.setTextCursor(moved)
-            return
+        theirs = self._rendered(stored)
         mine = self.current_fields()
-        base_content = self._loaded.get("content", "")
-        merged = merge_text(base_content, mine["content"], normalized_html(stored.content))
-        position = self.body.textCursor().position()
-        self._fill(stored)
-        for name in ("title", "category", "description"):
-            if mine[name] != self._loaded.get(name):
-                getattr(self, name).setText(mine[name])
-        if merged.text is not None:
-            self._loading = True
-            self.body.setHtml(merged.text)
-            self._loading = False
+        result = merge_record("template", self._base, mine, theirs)
+        self._show_fields(
+            {name: value for name, value in result.merged.items() if value != mine.get(name)}
+        )
+        self._base = theirs
+        if result.conflicts:
+            self._banner_for(result.conflicts, theirs)
+        if self.unsaved():
+            self._changed()
         else:
-            self._loading = True
-            self.body.setHtml(mine["content"])
-            self._loading = False
-            self.banner.setText(
-                "This template changed on another device while you were editing the same "
-                "passage. Your text is kept; the other version is in History."
-            )
-            self.banner.show()
-        restored = self.body.textCursor()
-        restored.setPosition(min(position, len(self.body.toPlainText())))
-        self.body.setTextCursor(restored)
-        self._changed()
+            self.state.setText("Saved")
+
+    def _banner_for(self, conflicts: list[str], theirs: dict[str, Any]) -> None:
+        text = (
+            f"{describe(conflicts)} also changed on another device while you were editing; "
+            "yours is kept and saved."
+        )
+        there = [
+            f"{FIELD_WORDS[name]} \u201c{theirs[name]}\u201d"
+            for name in conflicts
+            if name in ("title", "category")
+        ]
+        if there:
+            text += f" There: {', '.join(there)}."
+        if {"content", "description"} & set(conflicts):
+            text += " The other version is in History."
+        self.banner.setText(text)
+        self.banner.show()

@@ -46,7 +46,7 @@ from desktop import __version__, domain
 from desktop.store import transfer
 from desktop.store.db import AlreadyRunning, InstanceLock, StoreError, open_database
 from desktop.store.outbox import State, record_key
-from desktop.store.services import NotFound, Store
+from desktop.store.services import Changes, NotFound, Store
 from desktop.ui import signin, theme
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
@@ -76,7 +76,7 @@ class StoreSignals(QObject):
     """Qt face of the store's change notifications (queued onto the GUI thread, whichever
     thread the change was committed on)."""
 
-    changed = Signal(list)
+    changed = Signal(object)  # Changes
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -476,8 +476,10 @@ class MainWindow(QMainWindow):
             self.editor.load(None)
             return
         template_id = self.model.template_at(current.row()).templateId
-        if template_id != self.editor.template_id:
-            self.editor.load(template_id)
+        if template_id != self.editor.template_id and not self.editor.load(template_id):
+            # The writer kept editing what could not be saved: select it again (once the
+            # click that chose the other one is over).
+            QTimer.singleShot(0, lambda: self.select(self.editor.template_id or ""))
 
     def _keep_selection(self) -> None:
         """After the list reloads, select the template being edited again (if listed)."""
@@ -620,11 +622,12 @@ class MainWindow(QMainWindow):
         picker = SnippetPicker(self.store, self)
         if picker.exec() and picker.chosen_html():
             self.editor.insert_html(picker.chosen_html() or "")
+        picker.deleteLater()
 
     # -- changes and sync -----------------------------------------------------------------
 
-    def _on_store_changed(self, changed: list[tuple[str, str]]) -> None:
-        kinds = {entity for entity, _ in changed}
+    def _on_store_changed(self, changes: Changes) -> None:
+        kinds = changes.kinds
         for row, entities in ((1, {"snippet"}), (2, {"preset"}), (3, {"page", "node"})):
             section = self._sections.get(row)
             # Not built yet: it reads everything when first shown. A reload keeps the
@@ -633,8 +636,7 @@ class MainWindow(QMainWindow):
             if section is not None and (not kinds or kinds & entities):
                 section.reload()
         if "template" in kinds:
-            if self.editor.template_id and ("template", self.editor.template_id) in changed:
-                self.editor.external_change()
+            self.editor.store_changed(changes)
             self.model.set_query(self.search.text())
             self._reload_categories()
         else:
@@ -717,12 +719,10 @@ class MainWindow(QMainWindow):
                 splitter.restoreState(state)
 
     def closeEvent(self, event: Any) -> None:
-        self.editor.save()
-        for section in self._sections.values():
-            section.form.save()
-            node_form = getattr(section.form, "node_form", None)
-            if node_form is not None:
-                node_form.save()
+        forms = [section.form for section in self._sections.values()]
+        if not (self.editor.leave() and all(form.leave() for form in forms)):
+            event.ignore()  # the writer kept editing what could not be saved
+            return
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/splitter", self.splitter.saveState())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,6 +40,13 @@ from desktop.ui import theme
 from desktop.ui.keys import ENTER, LEAVE_SEARCH, KeyMap, focus_next
 from desktop.ui.richtext import VariableHighlighter, document_html
 from desktop.ui.undo import Edits
+from desktop.ui.unsaved import (
+    Choice,
+    ask_before_leaving,
+    copy_unsaved,
+    describe,
+    write_fields,
+)
 
 AUTOSAVE_MS = 600
 #: The list marks of the sync states (as in the template list): waiting, syncing, failed,
@@ -62,16 +69,22 @@ PREDICTION_STATUSES = ["", "starting", "processing", "succeeded", "failed", "can
 
 
 class Form(QWidget):
-    """Fields of one record, saved (only what changed) a moment after the last edit."""
+    """Fields of one record, saved (only what changed) a moment after the last edit. A
+    field the store refuses stays on screen, explained, and never holds back the others;
+    showing another record or closing asks before letting it go (:meth:`leave`)."""
 
     saved = Signal()
+    store: Store
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.record_id: str | None = None
-        self._loaded: dict[str, Any] = {}
+        self._loaded: dict[str, Any] = {}  # per field, the stored value edits started from
         self._loading = False
+        self._why: list[str] = []  # why the last save left something unsaved
+        self._gone = False
         self.problem = QLabel()
+        self.problem.setWordWrap(True)
         theme.style(self.problem, "color: {error};")
         self.problem.hide()
         self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
@@ -101,10 +114,19 @@ class Form(QWidget):
     def write(self, record_id: str, changes: dict[str, Any]) -> None:
         raise NotImplementedError
 
-    def load(self, record: Any | None, record_id: str | None) -> None:
-        self.save()
+    def field_widget(self, name: str) -> QWidget | None:
+        """The widget showing field ``name`` (where Keep editing puts the focus)."""
+        widget = getattr(self, name, None)
+        return widget if isinstance(widget, QWidget) else None
+
+    def load(self, record: Any | None, record_id: str | None) -> bool:
+        """Show ``record``, saving the one being edited first; False (and nothing changes)
+        when something could not be saved and the writer chose to keep editing it."""
+        if not self.leave():
+            return False
         self.record_id = record_id if record is not None else None
         self.problem.hide()
+        self._why, self._gone = [], False
         self._loading = True
         try:
             self.show_record(record)
@@ -112,33 +134,71 @@ class Form(QWidget):
         finally:
             self._loading = False
         self.setEnabled(record is not None)
+        return True
+
+    def unsaved(self) -> dict[str, Any]:
+        if self.record_id is None:
+            return {}
+        return {k: v for k, v in self.values().items() if v != self._loaded.get(k)}
 
     def save(self) -> bool:
         self._timer.stop()
-        if self.record_id is None:
-            return False
-        now = self.values()
-        changes = {k: v for k, v in now.items() if v != self._loaded.get(k)}
-        if not changes:
+        record_id = self.record_id
+        changes = self.unsaved()
+        if record_id is None or not changes:
+            if not self._gone:
+                self._why = []
+                self.problem.hide()
             return False
         try:
-            self.write(self.record_id, changes)
-        except InvalidInput as error:
-            self.problem.setText("Not saved: " + "; ".join(error.problems))
-            self.problem.show()
-            return False
+            with self.store.initiator(self):
+                written, refused = write_fields(lambda c: self.write(record_id, c), changes)
         except NotFound:
-            self.problem.setText("This was deleted (on another device?).")
-            self.problem.show()
+            self._gone = True
+            self._complain("This was deleted (on another device?).")
             return False
         except StoreError as error:
-            self.problem.setText(f"Not saved yet: {error}")
-            self.problem.show()
+            self._complain(f"Not saved yet: {error}")
             self._timer.start(5_000)
             return False
-        self.problem.hide()
-        self._loaded = now
-        self.saved.emit()
+        self._loaded.update(written)
+        if refused:
+            self._why = [problem for problems in refused.values() for problem in problems]
+            rest = " Everything else is saved." if written else ""
+            self._complain(f"Not saved: {'; '.join(self._why)}.{rest}")
+        else:
+            self._why = []
+            self.problem.hide()
+        if written:
+            self.saved.emit()
+        return bool(written)
+
+    def _complain(self, text: str) -> None:
+        self._why = self._why or [text]
+        self.problem.setText(text)
+        self.problem.show()
+
+    def leave(self) -> bool:
+        """Save before showing another record or closing. True when nothing typed is left
+        unsaved, or the writer chose to let it go; False when they keep editing."""
+        if self.record_id is None:
+            return True
+        self.save()
+        unsaved = self.unsaved()
+        if not unsaved or self._gone:
+            return True
+        choice = ask_before_leaving(self, describe(list(unsaved)), self._why)
+        if choice is Choice.KEEP_EDITING:
+            widget = self.field_widget(next(iter(unsaved)))
+            if widget is not None:
+                widget.setFocus()
+            return False
+        if choice is Choice.COPY:
+            texts = [
+                "\n".join(map(str, value)) if isinstance(value, list) else str(value)
+                for value in unsaved.values()
+            ]
+            copy_unsaved("\n\n".join(texts))
         return True
 
 
@@ -348,6 +408,9 @@ class PageForm(Form):
     def write(self, record_id: str, changes: dict[str, Any]) -> None:
         self.store.update_page(record_id, **changes)
 
+    def leave(self) -> bool:
+        return self.node_form.leave() and super().leave()
+
     def show_nodes(self, select: str | None = None) -> None:
         current = select or (
             self._node_ids[self.nodes.currentRow()]
@@ -368,9 +431,13 @@ class PageForm(Form):
     def _show_node(self, row: int) -> None:
         if 0 <= row < len(self._node_ids):
             node = self.store.get_node(self._node_ids[row])
-            self.node_form.load(node, node.id)
+            shown = self.node_form.load(node, node.id)
         else:
-            self.node_form.load(None, None)
+            shown = self.node_form.load(None, None)
+        if not shown and self.node_form.record_id in self._node_ids:  # kept editing
+            self.nodes.blockSignals(True)
+            self.nodes.setCurrentRow(self._node_ids.index(self.node_form.record_id))
+            self.nodes.blockSignals(False)
 
     def _add_node(self) -> None:
         if self.record_id is None:
@@ -394,8 +461,7 @@ class PageForm(Form):
 
     def _delete_node(self) -> None:
         row = self.nodes.currentRow()
-        if 0 <= row < len(self._node_ids):
-            self.node_form.load(None, None)
+        if 0 <= row < len(self._node_ids) and self.node_form.load(None, None):
             self.edits.delete("node", self._node_ids[row])
             self.show_nodes()
 
@@ -507,7 +573,17 @@ class RecordSection(QWidget):
 
     def _show(self, row: int) -> None:
         record = self.records[row] if 0 <= row < len(self.records) else None
-        self.form.load(record, self.record_id(record) if record is not None else None)
+        if record is not None and self.record_id(record) == self.form.record_id:
+            return  # shown already (a reload after a save): keep its unsaved fields
+        if not self.form.load(record, self.record_id(record) if record is not None else None):
+            QTimer.singleShot(0, self._select_shown)  # kept editing: select it again
+
+    def _select_shown(self) -> None:
+        ids = [self.record_id(r) for r in self.records]
+        if self.form.record_id in ids:
+            self.list.setCurrentRow(
+                ids.index(self.form.record_id), QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
 
     def _after_save(self) -> None:
         self.reload()
@@ -532,7 +608,8 @@ class RecordSection(QWidget):
         if self.form.record_id is None:
             return
         record_id = self.form.record_id
-        self.form.load(None, None)
+        if not self.form.load(None, None):
+            return
         self.edits.delete(self.noun, record_id)
         self.reload()
         self.changed.emit()

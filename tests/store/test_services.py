@@ -9,7 +9,7 @@ import pytest
 
 from desktop.domain import InvalidInput
 from desktop.store import outbox
-from desktop.store.services import NotFound, Store
+from desktop.store.services import Changes, NotFound, Store
 
 
 def queue(store: Store) -> list[tuple[str, str]]:
@@ -246,12 +246,12 @@ def test_deleting_a_synced_page_sends_node_deletes_before_the_page(store: Store)
 
 
 def test_listeners_hear_committed_changes_only(store: Store) -> None:
-    heard: list[list[tuple[str, str]]] = []
+    heard: list[Changes] = []
     store.subscribe(heard.append)
     template = store.create_template("Loud")
     with pytest.raises(InvalidInput):
         store.create_template("")
-    assert heard == [[("template", template.templateId)]]
+    assert [changes.records for changes in heard] == [(("template", template.templateId),)]
 
 
 def test_search_puts_title_matches_first_then_newest_matches(store: Store) -> None:

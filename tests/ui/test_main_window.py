@@ -91,6 +91,7 @@ def test_invalid_input_is_reported_in_the_editor_and_nothing_is_saved(
     assert not window.editor.save()
     assert window.editor.problem.isVisible() and "title" in window.editor.problem.text().lower()
     assert store.get_template(template.templateId).title == "Keep me"
+    qtbot.keyClicks(window.editor.title, "Keep me")  # valid again: closing asks nothing
 
 
 def test_populate_from_a_preset_copies_html_and_text_and_counts_a_use(
