@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 
 from desktop.store.services import Store
 from tests.journeys.conftest import App, SyncTarget, seed, wait_for
@@ -111,11 +110,6 @@ def test_b_find_populate_with_a_preset_and_copy(app: App) -> None:
     assert app.quit() == 0, app.log()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 defect 3 (another branch): the autosave reloads the editor, which "
-    "empties its undo history, so Ctrl+Z after the save undoes nothing",
-)
 def test_c_insert_a_snippet_and_undo_it(app: App) -> None:
     def build(store: Store) -> None:
         store.create_snippet("Sign-off", content="<p>Best regards, Ann</p>")
