@@ -328,6 +328,15 @@ class MainWindow(QMainWindow):
         pause = self._action(sync_menu, "&Pause sync", lambda: None)
         pause.setCheckable(True)
         pause.toggled.connect(self.sync.set_paused)
+        template_menu = self.menuBar().addMenu("&Template")
+        # Ctrl+P is the editor's own key; this one answers it in the list and the search
+        # box (and in the list's context menu), where the editor's does not reach.
+        self.populate_action = self._action(template_menu, "&Populate...", self.populate_found)
+        self.populate_action.setShortcut(QKeySequence("Ctrl+P"))
+        self.populate_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        for widget in (self.list, self.search):
+            widget.addAction(self.populate_action)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         view = self.menuBar().addMenu("&View")
         for row, name in enumerate(self.SECTIONS):
             self._action(view, name, lambda _=False, r=row: self.show_section(r), f"Alt+{row + 1}")
@@ -357,6 +366,8 @@ class MainWindow(QMainWindow):
         keys = self.keys = KeyMap(self)
         for key in LEAVE_SEARCH:
             keys.bind(self.search, key, self._focus_list)
+        for key in (*ENTER, Qt.Key.Key_Down):
+            keys.bind(self.search, key, self._open_found)
         for key in ENTER:
             keys.bind(self.list, key, self._focus_body)
             keys.bind(self.sidebar, key, self._enter_section)
@@ -386,6 +397,25 @@ class MainWindow(QMainWindow):
         if self.model.rowCount() and not self.list.currentIndex().isValid():
             self.list.setCurrentIndex(self.model.index(0))
         self.list.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _open_found(self) -> None:
+        """Enter (or Down) in the search: the best match of what is typed (searched now if
+        the search is still waiting for the typing to pause) opens, and the list has the
+        focus."""
+        if self._search_timer.isActive():
+            self._search_timer.stop()
+            self.model.set_query(self.search.text())
+        if self.search.text().strip() and self.model.rowCount():
+            self.list.setCurrentIndex(self.model.index(0))
+        self._focus_list()
+
+    def populate_found(self) -> None:
+        """Template > Populate (Ctrl+P in the list or the search box): the template chosen
+        in the list, or the best match of the search."""
+        if self.search.hasFocus():
+            self._open_found()
+        self.sidebar.setCurrentRow(0)
+        self.editor.actions_by_name["populate"].trigger()  # saves first, then asks for it
 
     def _focus_body(self) -> None:
         if self.editor.isEnabled():
