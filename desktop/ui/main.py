@@ -233,7 +233,7 @@ class MainWindow(QMainWindow):
         self._section_factories = {1: snippet_section, 2: preset_section, 3: page_section}
         for _ in self._section_factories:
             self.stack.addWidget(QWidget())
-        self.conflicts = ConflictsPanel(store)
+        self.conflicts = ConflictsPanel(store, self.edits)
         self.failed = FailedPanel(store)
         self.stack.addWidget(self.conflicts)
         self.stack.addWidget(self.failed)
