@@ -270,11 +270,16 @@ class VersionsDialog(QDialog):
         self.restore_button.clicked.connect(self.restore)
         buttons.rejected.connect(self.reject)
         self.resize(860, 500)
+        theme.on_change(self.repaint_diff)
         if self.versions:
             self.list.setCurrentRow(0)
         else:
             self.restore_button.setEnabled(False)
             self.diff.setHtml("<i>No versions yet.</i>")
+
+    def repaint_diff(self) -> None:
+        """The diff is coloured when drawn: draw it again in the new appearance."""
+        self._show(self.list.currentRow())
 
     def _show(self, row: int) -> None:
         if 0 <= row < len(self.versions):
