@@ -117,9 +117,11 @@ class PopulateDialog(QDialog):
         self.missing = QLabel()
         theme.style(self.missing, "color: {warning_fg};")
         self.copy_button = QPushButton("Copy")
-        self.copy_button.setDefault(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        # Enter in a field copies (Close had become the default: Enter closed the dialog).
+        buttons.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)
+        self.copy_button.setDefault(True)
         row = QHBoxLayout()
         left = QWidget()
         left.setLayout(form)

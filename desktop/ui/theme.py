@@ -115,7 +115,7 @@ def _dark_palette() -> QPalette:
 
 
 #: Field borders and check boxes in the dark palette: 4.9:1 on the field colour, 4.4:1 on
-#: the window's (Fusion draws them a little darker than the window: 1.1:1, invisible).
+#: the window's (Fusion draws them a little darker than the window: 1.0:1, invisible).
 DARK_OUTLINE = "#80868b"
 
 

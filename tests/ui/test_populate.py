@@ -205,3 +205,26 @@ def test_enter_in_the_search_opens_the_template_found(
     qtbot.keyClick(focused(), Qt.Key.Key_Return)
     assert focused() is window.editor.body
     shoot(window, "search_enter_opens_found")
+
+
+def test_enter_in_the_last_field_copies_and_keeps_the_dialog_open(
+    qtbot: QtBot, window: MainWindow, store: Store
+) -> None:
+    template = store.create_template("Memo", content="<p>To [[team]] from [[me]]</p>")
+    window.model.reload()
+    open_template(window, "Memo")
+    after: list[bool] = []
+
+    def fill_and_press_enter(dialog: QWidget) -> None:
+        assert isinstance(dialog, PopulateDialog)
+        qtbot.keyClicks(focused(), "sales")
+        qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+        qtbot.keyClicks(focused(), "Ann")
+        qtbot.keyClick(focused(), Qt.Key.Key_Return)
+        after.append(dialog.isVisible())
+
+    when_modal(fill_and_press_enter)
+    window.editor.actions_by_name["populate"].trigger()
+    assert after == [True], "Enter copies; it does not close the dialog"
+    assert QGuiApplication.clipboard().text() == "To sales from Ann"
+    assert store.get_template(template.templateId).usageCount == 1
