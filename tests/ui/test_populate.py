@@ -139,6 +139,8 @@ def test_populate_from_the_list_the_search_box_and_the_template_menu(
     store.create_template("Memo", content="<p>To [[team]]</p>")
     window.model.reload()
     open_template(window, "Memo")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
 
     window.list.setFocus()
     title = populated_title(window, lambda: qtbot.keyClick(window.list, Qt.Key.Key_P, CTRL))
@@ -166,6 +168,8 @@ def test_the_lists_context_menu_offers_populate(
     store.create_template("Memo", content="<p>To [[team]]</p>")
     window.model.reload()
     open_template(window, "Memo")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
     window.list.setFocus()
     offered: list[list[str]] = []
 
@@ -197,6 +201,8 @@ def test_enter_in_the_search_opens_the_template_found(
     store.create_template("Memo", content="<p>To [[team]]</p>")
     window.model.reload()
     open_template(window, "Memo")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
     qtbot.keyClick(window, Qt.Key.Key_F, CTRL)
     qtbot.keyClicks(focused(), "offer")
     qtbot.keyClick(focused(), Qt.Key.Key_Return)  # at once, as a quick typist does

@@ -4,7 +4,7 @@ next control; no keystroke lands in another row."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.store.services import Store
@@ -12,14 +12,18 @@ from desktop.ui.main import MainWindow
 from tests.ui.helpers import shoot
 
 
-def _focused() -> object:
-    return QApplication.focusWidget()
+def _focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None, "no widget has the focus"
+    return widget
 
 
 def test_a_new_variable_is_typed_name_tab_value_and_touches_no_other_row(
     qtbot: QtBot, window: MainWindow, store: Store
 ) -> None:
     preset = store.create_preset("Acme", values={"company": "Acme Ltd", "city": "Leeds"})
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
     window.show_section(2)
     presets = window.presets
     presets.list.setCurrentRow(presets.list.count() - 1)  # the only preset
@@ -44,7 +48,7 @@ def test_a_new_variable_is_typed_name_tab_value_and_touches_no_other_row(
     shoot(window, "preset_new_variable")
     # Shift+Tab goes back through the row: into the value, then the name.
     qtbot.keyClick(_focused(), Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
-    assert _focused() is form.table or form.table.isAncestorOf(_focused())  # type: ignore[arg-type]
+    assert _focused() is form.table or form.table.isAncestorOf(_focused())
     assert (form.table.currentRow(), form.table.currentColumn()) == (2, 1)
 
 
@@ -52,6 +56,8 @@ def test_an_autosave_while_typing_a_value_keeps_the_cell_being_edited(
     qtbot: QtBot, window: MainWindow, store: Store
 ) -> None:
     preset = store.create_preset("Acme", values={"company": "Acme Ltd"})
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
     window.show_section(2)
     qtbot.keyClick(window.presets.search, Qt.Key.Key_Down)  # to the list, its first preset
     form = window.presets.form
