@@ -569,5 +569,9 @@ class ConflictsPanel(QWidget):
         if conflict is None or field is None:
             return
         dialog = MergeDialog(conflict, field, self)
-        if dialog.exec():
-            self.resolve_current(Resolution.MERGED, merged_text=dialog.merged_text(), field=field)
+        try:
+            if dialog.exec():
+                merged = dialog.merged_text()
+                self.resolve_current(Resolution.MERGED, merged_text=merged, field=field)
+        finally:
+            dialog.deleteLater()

@@ -194,3 +194,35 @@ def test_keeping_a_deletion_shows_what_goes_asks_first_and_can_be_undone(
     bob.sync()
     item = server.get("GravyTemplates", userId=USER, templateId=tid)
     assert item is not None and "Thanks a lot" in item["content"]
+
+
+def test_a_plain_text_field_is_merged_as_plain_text(
+    qtbot: QtBot, device_for: DeviceFactory, server: Server
+) -> None:
+    ann, bob = device_for("ann"), device_for("bob")
+    template = ann.store.create_template("Offer", description="For new staff")
+    ann.sync()
+    bob.sync()
+    tid = template.templateId
+    ann.store.update_template(tid, description="For new staff in Spain")
+    bob.store.update_template(tid, description="For new staff, signed by HR")
+    ann.sync()
+    assert bob.sync().pull.conflicts == 1
+    window = MainWindow(bob.store, start_sync=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_section(window.CONFLICTS)
+    panel = window.conflicts
+
+    def merge(dialog: QWidget) -> None:
+        assert isinstance(dialog, MergeDialog) and dialog.field == "description"
+        assert not dialog.rich and not dialog.toolbar.isVisible()
+        click_in(dialog.sides["theirs"], 0)
+        qtbot.mouseClick(dialog.take["theirs"], LEFT)
+        qtbot.mouseClick(dialog.use_button, LEFT)
+
+    when_modal(merge)
+    qtbot.mouseClick(panel.merge_button, LEFT)
+    expected = "For new staff, signed by HR\nFor new staff in Spain"
+    assert bob.store.get_template(tid).description == expected
+    assert panel.list.count() == 0
