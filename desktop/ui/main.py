@@ -445,6 +445,9 @@ class MainWindow(QMainWindow):
         in the list, or the best match of the search."""
         if self.search.hasFocus():
             self._open_found()
+            if not self.model.rowCount():
+                self.statusBar().showMessage("No template matches the search", 5_000)
+                return
         self.sidebar.setCurrentRow(0)
         self.editor.actions_by_name["populate"].trigger()  # saves first, then asks for it
 

@@ -156,6 +156,28 @@ def test_populate_from_the_list_the_search_box_and_the_template_menu(
     assert title == "Offer letter"
     assert window.editor.title.text() == "Offer letter"
 
+    # Nothing found: nothing to populate (not the template open before).
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_F, CTRL)
+    assert focused() is window.search
+    qtbot.keyClicks(window.search, "zebra")
+    opened: list[QWidget] = []
+
+    def close_any() -> None:  # a dialog that should not have opened (exec would block)
+        dialog = QApplication.activeModalWidget()
+        if dialog is not None:
+            opened.append(dialog)
+            dialog.close()
+
+    QTimer.singleShot(0, close_any)
+    qtbot.keyClick(window.search, Qt.Key.Key_P, CTRL)
+    QApplication.processEvents()  # the check runs now, whether a dialog opened or not
+    assert not opened, "no Populate for what was not found"
+    assert window.statusBar().currentMessage() == "No template matches the search"
+    window.search.clear()
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+
     window.show_section(1)  # Snippets shown: the menu still populates the current template
     assert populated_title(window, window.populate_action.trigger) == "Offer letter"
     assert window.stack.currentWidget() is window.splitter
