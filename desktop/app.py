@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from desktop import __version__
@@ -14,6 +15,71 @@ from desktop.store.services import Store
 
 APP_NAME = "GravyDesktop"
 DB_ENV = "GRAVY_DESKTOP_DB"
+
+
+#: The system libraries Qt's X11 (xcb) window needs beyond what a Python install brings,
+#: by file name, with the Debian/Ubuntu package that holds each (what ``ldd`` lists for
+#: PySide6's ``libqxcb.so`` and ``libQt6XcbQpa.so.6``). A bare X server often lacks the
+#: xcb helpers; Qt then aborts naming only ``libxcb-cursor0``.
+SYSTEM_LIBRARIES: dict[str, str] = {
+    "libxcb.so.1": "libxcb1",
+    "libX11-xcb.so.1": "libx11-xcb1",
+    "libX11.so.6": "libx11-6",
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-render.so.0": "libxcb-render0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-shm.so.0": "libxcb-shm0",
+    "libxcb-sync.so.1": "libxcb-sync1",
+    "libxcb-util.so.1": "libxcb-util1",
+    "libxcb-xfixes.so.0": "libxcb-xfixes0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon.so.0": "libxkbcommon0",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libGL.so.1": "libgl1",
+    "libEGL.so.1": "libegl1",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libfreetype.so.6": "libfreetype6",
+    "libdbus-1.so.3": "libdbus-1-3",
+}
+
+
+def window_on_xcb(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether Qt would open the window through X11 (xcb): on Linux, unless another
+    platform is asked for (``QT_QPA_PLATFORM``) or the session is Wayland."""
+    if not sys.platform.startswith("linux"):
+        return False
+    asked = environ.get("QT_QPA_PLATFORM", "")
+    if asked:
+        return asked.split(";")[0].split(":")[0].strip() == "xcb"
+    return not (environ.get("WAYLAND_DISPLAY") and environ.get("XDG_SESSION_TYPE") == "wayland")
+
+
+def missing_libraries(libraries: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The libraries of ``libraries`` (file name: package) the dynamic loader cannot find."""
+    missing = {}
+    for name, package in (SYSTEM_LIBRARIES if libraries is None else libraries).items():
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            missing[name] = package
+    return missing
+
+
+def explain_missing(missing: Mapping[str, str]) -> str:
+    packages = " ".join(sorted(set(missing.values())))
+    return (
+        f"gravy-desktop: the window cannot open: {len(missing)} system "
+        f"{'library' if len(missing) == 1 else 'libraries'} it needs "
+        f"{'is' if len(missing) == 1 else 'are'} missing: {', '.join(missing)}.\n"
+        f"On Debian or Ubuntu, install them with:\n\n    sudo apt-get install {packages}\n\n"
+        "(other systems have the same libraries under their own package names). The "
+        "commands (gravy-desktop --help) work without them."
+    )
 
 
 def default_database_path() -> Path:
@@ -52,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return account_cli.run(args, open_store)
     path = Path(args.db) if args.db else default_database_path()
     if args.command is None:
+        missing = missing_libraries() if window_on_xcb() else {}
+        if missing:  # Qt would abort (SIGABRT) and name one of them at most
+            print(explain_missing(missing), file=sys.stderr)
+            return 2
         from desktop.ui.main import run_gui
 
         return run_gui(path, follow_account=not args.db and not os.environ.get(DB_ENV))

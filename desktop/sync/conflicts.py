@@ -457,6 +457,9 @@ def _settle(
             for gone in remote.remove(session, conflict.entity, conflict.record_id):
                 if gone != key:
                     syncstate.forget_remote(session, gone)
+                    if conflict.theirs is None:  # no parent to hold them anywhere now
+                        children = outbox.record_entries(session, gone)
+                        outbox.complete_many(session, [e.id for e in children])
         if conflict.theirs is None:  # deleted on both sides now: nothing to send
             outbox.complete_many(session, [e.id for e in queue])
         else:

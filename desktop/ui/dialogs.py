@@ -8,7 +8,7 @@ import html
 from functools import cache
 
 from PySide6.QtCore import QMimeData, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QTextDocument, QTextList, QTextListFormat
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -54,6 +55,39 @@ def _release_at_exit() -> None:
     atexit.register(_release_offscreen_clipboard)
 
 
+_ORDERED_LISTS = {
+    QTextListFormat.Style.ListDecimal,
+    QTextListFormat.Style.ListLowerAlpha,
+    QTextListFormat.Style.ListUpperAlpha,
+    QTextListFormat.Style.ListLowerRoman,
+    QTextListFormat.Style.ListUpperRoman,
+}
+
+
+def plain_text(content: str) -> str:
+    """The plain text put on the clipboard beside the HTML, as it would be typed in a mail:
+    paragraphs and headings separated by a blank line, list items on their own lines
+    ("- " or their number), line breaks kept; empty paragraphs dropped."""
+    document = QTextDocument()
+    document.setHtml(content)
+    lines: list[str] = []
+    previous_list: QTextList | None = None
+    block = document.begin()
+    while block.isValid():
+        text = block.text().replace("\u2028", "\n").rstrip()
+        text_list = block.textList()
+        if text:
+            if text_list is not None:
+                ordered = text_list.format().style() in _ORDERED_LISTS
+                text = f"{text_list.itemText(block) if ordered else '-'} {text}"
+            if lines and not (text_list is not None and text_list == previous_list):
+                lines.append("")
+            lines.append(text)
+            previous_list = text_list
+        block = block.next()
+    return "\n".join(lines)
+
+
 class PopulateDialog(QDialog):
     """Every variable of the template, filled by hand or from a preset, with a live
     preview; Copy puts HTML and plain text on the clipboard and counts a use."""
@@ -83,9 +117,11 @@ class PopulateDialog(QDialog):
         self.missing = QLabel()
         theme.style(self.missing, "color: {warning_fg};")
         self.copy_button = QPushButton("Copy")
-        self.copy_button.setDefault(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        # Enter in a field copies (Close had become the default: Enter closed the dialog).
+        buttons.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)
+        self.copy_button.setDefault(True)
         row = QHBoxLayout()
         left = QWidget()
         left.setLayout(form)
@@ -102,6 +138,8 @@ class PopulateDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.resize(900, 520)
         self.refresh_preview()
+        first = next(iter(self.inputs.values()), None)
+        (first or self.copy_button).setFocus(Qt.FocusReason.OtherFocusReason)
 
     def values(self) -> dict[str, str]:
         return {name: line.text() for name, line in self.inputs.items() if line.text()}
@@ -126,13 +164,35 @@ class PopulateDialog(QDialog):
             f"Not filled yet: {', '.join(result.missing)}" if result.missing else ""
         )
 
-    def copy(self) -> domain.UsageEvent:
-        """Put the result on the clipboard (HTML and plain text) and count a use."""
+    def copy(self) -> domain.UsageEvent | None:
+        """Put the result on the clipboard (HTML and plain text) and count a use. With
+        variables still unfilled, ask first: fill them in (the focus goes to the first
+        one), or copy with the ``[[placeholders]]`` left in."""
         result = populate(self.template.content, self.values())
-        copy_to_clipboard(result.html, result.text)
+        if result.missing and not self._copy_anyway(result.missing):
+            self.inputs[result.missing[0]].setFocus(Qt.FocusReason.OtherFocusReason)
+            return None
+        copy_to_clipboard(result.html, plain_text(result.html))
         event = self.store.record_use(self.template.templateId)
         self.missing.setText("Copied (HTML and plain text).")
         return event
+
+    def _copy_anyway(self, missing: list[str]) -> bool:
+        names = ", ".join(f"[[{name}]]" for name in missing)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Variables not filled in",
+            f"{len(missing)} not filled in: {names}.\n\nThe copy would still "
+            "contain them as they are. Fill them in first?",
+            parent=self,
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        fill = box.addButton("Fill them in", QMessageBox.ButtonRole.RejectRole)
+        box.addButton("Copy anyway", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(fill)
+        box.setEscapeButton(fill)
+        box.exec()
+        return box.clickedButton() is not fill
 
 
 class SnippetPicker(QDialog):
@@ -212,11 +272,16 @@ class VersionsDialog(QDialog):
         self.restore_button.clicked.connect(self.restore)
         buttons.rejected.connect(self.reject)
         self.resize(860, 500)
+        theme.on_change(self.repaint_diff)
         if self.versions:
             self.list.setCurrentRow(0)
         else:
             self.restore_button.setEnabled(False)
             self.diff.setHtml("<i>No versions yet.</i>")
+
+    def repaint_diff(self) -> None:
+        """The diff is coloured when drawn: draw it again in the new appearance."""
+        self._show(self.list.currentRow())
 
     def _show(self, row: int) -> None:
         if 0 <= row < len(self.versions):

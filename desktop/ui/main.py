@@ -16,11 +16,12 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QSettings,
+    QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -35,8 +36,10 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QTextEdit,
     QVBoxLayout,
     QWidget,
@@ -180,6 +183,17 @@ def _text_history(widget: QWidget | None, redo: bool) -> bool:
     return False
 
 
+#: The smallest window the layout is made for, and the size of a first start (logical px).
+MIN_SIZE = QSize(900, 600)
+DEFAULT_SIZE = QSize(1200, 760)
+
+
+def _usable(size: QSize, room: QSize) -> bool:
+    """Whether a remembered window size is worth restoring on a screen with ``room``."""
+    fits = size.width() <= room.width() and size.height() <= room.height()
+    return fits and size.width() >= MIN_SIZE.width() and size.height() >= MIN_SIZE.height()
+
+
 class MainWindow(QMainWindow):
     SECTIONS = ("Templates", "Snippets", "Variable presets", "Pages", "Conflicts", "Failed")
     CONFLICTS, FAILED = 4, 5
@@ -227,14 +241,18 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter()
         self.splitter.addWidget(column)
         self.splitter.addWidget(self.editor)
-        self.splitter.setStretchFactor(1, 3)
+        # Narrowing the window takes from the list as much as from the editor (the list
+        # had stretch 0 and kept its width while the editor was crushed).
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        column.setMinimumWidth(180)
         self.stack.addWidget(self.splitter)
         # Snippets, presets and pages are built when first shown (a faster start).
         self._sections: dict[int, RecordSection] = {}
         self._section_factories = {1: snippet_section, 2: preset_section, 3: page_section}
         for _ in self._section_factories:
             self.stack.addWidget(QWidget())
-        self.conflicts = ConflictsPanel(store)
+        self.conflicts = ConflictsPanel(store, self.edits)
         self.failed = FailedPanel(store)
         self.stack.addWidget(self.conflicts)
         self.stack.addWidget(self.failed)
@@ -242,7 +260,8 @@ class MainWindow(QMainWindow):
         body = QSplitter()
         body.addWidget(self.sidebar)
         body.addWidget(self.stack)
-        body.setStretchFactor(1, 5)
+        body.setStretchFactor(0, 0)
+        body.setStretchFactor(1, 1)
         self.body = body
         self.setCentralWidget(body)
 
@@ -250,13 +269,23 @@ class MainWindow(QMainWindow):
         self.sync_status = QLabel()
         self.sync_status.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
         self.sync_status.linkActivated.connect(lambda _link: self.open_settings())
-        self.sync_button = QPushButton("Sync now")
+        self.sync_button = QPushButton("Resume sync")  # the longer of its two names
+        self.sync_button.setMinimumWidth(self.sync_button.sizeHint().width())
+        self.sync_button.setText("Sync now")
+        # The status may be cut short (never the window's minimum width); the undo note
+        # beside it is shown whole while it lasts.
+        self.sync_status.setMinimumWidth(1)
+        self.sync_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.statusBar().addPermanentWidget(self.sync_status, 1)
         self.statusBar().addPermanentWidget(self.sync_button)
+        self._undo_note = QLabel()
         self._undo_button = QPushButton("Undo")
+        self._undo_note.hide()
         self._undo_button.hide()
         self._undo_hider = QTimer(self, singleShot=True, interval=10_000)
         self._undo_hider.timeout.connect(self._undo_button.hide)
+        self._undo_hider.timeout.connect(self._undo_note.hide)
+        self.statusBar().addWidget(self._undo_note)
         self.statusBar().addWidget(self._undo_button)
         self._undo_index = 0
 
@@ -271,7 +300,7 @@ class MainWindow(QMainWindow):
         self.model.modelReset.connect(self._keep_selection)
         self.sidebar.currentRowChanged.connect(self._show_section)
         self.new_button.clicked.connect(self.new_template)
-        self.sync_button.clicked.connect(lambda: self.sync.sync_now())
+        self.sync_button.clicked.connect(lambda: self.sync_now())
         self.signals.changed.connect(self._on_store_changed)
         self.sync.status_changed.connect(self._show_sync_status)
         self.editor.saved.connect(lambda _id: self.sync.local_change())
@@ -319,9 +348,11 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Import...", self.import_file, "Ctrl+Shift+I")
         self._action(file_menu, "&Export backup...", self.export_backup, "Ctrl+Shift+E")
         file_menu.addSeparator()
-        self._action(
-            file_menu, "Sync &settings...", self.open_settings, QKeySequence.StandardKey.Preferences
-        )
+        settings = self._action(file_menu, "Sync &settings...", self.open_settings)
+        # The platform's Preferences key is empty on most Linux desktops: Ctrl+, always.
+        keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+        comma = QKeySequence("Ctrl+,")
+        settings.setShortcuts([k for k in keys if not k.isEmpty() and k != comma] + [comma])
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = self.menuBar().addMenu("&Edit")
@@ -329,11 +360,20 @@ class MainWindow(QMainWindow):
         self._action(edit, "&Undo", self.undo, QKeySequence.StandardKey.Undo)
         self._action(edit, "&Redo", self.redo, QKeySequence.StandardKey.Redo)
         sync_menu = self.menuBar().addMenu("&Sync")
-        self._action(sync_menu, "Sync &now", lambda: self.sync.sync_now(), "F5")
-        self._action(sync_menu, "&Full sync", lambda: self.sync.sync_now(full=True), "Shift+F5")
-        pause = self._action(sync_menu, "&Pause sync", lambda: None)
-        pause.setCheckable(True)
-        pause.toggled.connect(self.sync.set_paused)
+        self._action(sync_menu, "Sync &now", lambda: self.sync_now(), "F5")
+        self._action(sync_menu, "&Full sync", lambda: self.sync_now(full=True), "Shift+F5")
+        self.pause_action = self._action(sync_menu, "&Pause sync", lambda: None)
+        self.pause_action.setCheckable(True)
+        self.pause_action.toggled.connect(self.sync.set_paused)
+        template_menu = self.menuBar().addMenu("&Template")
+        # Ctrl+P is the editor's own key; this one answers it in the list and the search
+        # box (and in the list's context menu), where the editor's does not reach.
+        self.populate_action = self._action(template_menu, "&Populate...", self.populate_found)
+        self.populate_action.setShortcut(QKeySequence("Ctrl+P"))
+        self.populate_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        for widget in (self.list, self.search):
+            widget.addAction(self.populate_action)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         view = self.menuBar().addMenu("&View")
         for row, name in enumerate(self.SECTIONS):
             self._action(view, name, lambda _=False, r=row: self.show_section(r), f"Alt+{row + 1}")
@@ -363,6 +403,8 @@ class MainWindow(QMainWindow):
         keys = self.keys = KeyMap(self)
         for key in LEAVE_SEARCH:
             keys.bind(self.search, key, self._focus_list)
+        for key in (*ENTER, Qt.Key.Key_Down):
+            keys.bind(self.search, key, self._open_found)
         for key in ENTER:
             keys.bind(self.list, key, self._focus_body)
             keys.bind(self.sidebar, key, self._enter_section)
@@ -392,6 +434,28 @@ class MainWindow(QMainWindow):
         if self.model.rowCount() and not self.list.currentIndex().isValid():
             self.list.setCurrentIndex(self.model.index(0))
         self.list.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _open_found(self) -> None:
+        """Enter (or Down) in the search: the best match of what is typed (searched now if
+        the search is still waiting for the typing to pause) opens, and the list has the
+        focus."""
+        if self._search_timer.isActive():
+            self._search_timer.stop()
+            self.model.set_query(self.search.text())
+        if self.search.text().strip() and self.model.rowCount():
+            self.list.setCurrentIndex(self.model.index(0))
+        self._focus_list()
+
+    def populate_found(self) -> None:
+        """Template > Populate (Ctrl+P in the list or the search box): the template chosen
+        in the list, or the best match of the search."""
+        if self.search.hasFocus():
+            self._open_found()
+            if not self.model.rowCount():
+                self.statusBar().showMessage("No template matches the search", 5_000)
+                return
+        self.sidebar.setCurrentRow(0)
+        self.editor.actions_by_name["populate"].trigger()  # saves first, then asks for it
 
     def _focus_body(self) -> None:
         if self.editor.isEnabled():
@@ -559,12 +623,15 @@ class MainWindow(QMainWindow):
         """After a deletion (or its redo), say what happened and offer Undo for a while."""
         if index > self._undo_index and self.edits.stack.canUndo():
             done = self.edits.stack.undoText()
-            self.statusBar().showMessage(f"{done} \u00b7 Ctrl+Z to undo", 10_000)
+            self.statusBar().clearMessage()  # a message would hide the note and the button
+            self._undo_note.setText(f"{done} \u00b7 Ctrl+Z to undo")
             self._undo_button.setToolTip(f"Undo {done}")
+            self._undo_note.show()
             self._undo_button.show()
             self._undo_hider.start()
         else:
             self._undo_button.hide()
+            self._undo_note.hide()
         self._undo_index = index
 
     def _reveal(self, entity: str, record_id: str) -> None:
@@ -681,6 +748,11 @@ class MainWindow(QMainWindow):
             self.sync_status.setToolTip("")
         self.sync_status.setText(text)
         self.sync_button.setEnabled(status.mode not in ("not configured", "syncing"))
+        paused = status.mode == "paused"
+        self.sync_button.setText("Resume sync" if paused else "Sync now")
+        self.sync_button.setToolTip(
+            "Sync is paused (Sync > Pause sync): resume it and sync now" if paused else ""
+        )
         for row, name, count in (
             (self.CONFLICTS, "Conflicts", status.conflicts),
             (self.FAILED, "Failed", status.failed),
@@ -702,17 +774,41 @@ class MainWindow(QMainWindow):
     def refresh_status(self) -> None:
         self.sync.refresh()
 
+    def sync_now(self, full: bool = False) -> None:
+        """Sync now (F5, the status bar's button); while paused, resume first: a writer
+        asking for a sync means it."""
+        if self.pause_action.isChecked():
+            self.pause_action.setChecked(False)  # resumes, and syncs
+            if not full:
+                return
+        self.sync.sync_now(full=True if full else None)
+
     # -- window state ---------------------------------------------------------------------
 
     def _restore_geometry(self) -> None:
+        """The window as it was left, if that fits the screen now and is no smaller than
+        :data:`MIN_SIZE` (a run at another scale factor had left 960x400); else the default
+        size, within the screen."""
         settings = QSettings()
         geometry = settings.value("main/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1200, 760)
-            self.body.setSizes([160, 1040])
-            self.splitter.setSizes([330, 710])
+        restored = isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry()
+        if not restored or not _usable(self.size(), room.size()):
+            width = max(min(DEFAULT_SIZE.width(), room.width()), MIN_SIZE.width())
+            height = max(min(DEFAULT_SIZE.height(), room.height()), MIN_SIZE.height())
+            self.setGeometry(
+                QStyle.alignedRect(
+                    Qt.LayoutDirection.LeftToRight,
+                    Qt.AlignmentFlag.AlignCenter,
+                    QSize(width, height),
+                    room,
+                )
+            )
+        if not restored:
+            rest = self.width() - 160
+            self.body.setSizes([160, rest])
+            self.splitter.setSizes([rest * 3 // 10, rest - rest * 3 // 10])
         for name, splitter in (("splitter", self.splitter), ("body", self.body)):
             state = settings.value(f"main/{name}")
             if isinstance(state, QByteArray):

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QCheckBox,
     QComboBox,
@@ -238,17 +239,45 @@ class SnippetForm(Form):
         self.store.update_snippet(record_id, **changes)
 
 
+class VariableTable(QTableWidget):
+    """A preset's variables and values. Tab walks name, value, next row's name; from the
+    last value (or, with Shift, the first name) it leaves the table instead of wrapping
+    round to the first row, where the next keystroke would overwrite another value."""
+
+    def _at_edge(self, forward: bool) -> bool:
+        row, column = self.currentRow(), self.currentColumn()
+        if forward:
+            return row >= self.rowCount() - 1 and column >= self.columnCount() - 1
+        return row <= 0 and column <= 0
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        Hint = QAbstractItemDelegate.EndEditHint
+        if hint in (Hint.EditNextItem, Hint.EditPreviousItem):
+            forward = hint == Hint.EditNextItem
+            if self._at_edge(forward):
+                super().closeEditor(editor, Hint.NoHint)
+                focus_next(self, forward)()
+                return
+        super().closeEditor(editor, hint)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        if self.hasFocus() and self._at_edge(next):
+            return super(QTableWidget, self).focusNextPrevChild(next)
+        return super().focusNextPrevChild(next)
+
+
 class PresetForm(Form):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.name = QLineEdit(placeholderText="Name")
         self.description = QLineEdit(placeholderText="Description")
-        self.table = QTableWidget(0, 2)
+        self.table = VariableTable(0, 2)
         self.table.setHorizontalHeaderLabels(["Variable", "Value"])
         self.table.setAccessibleName("Variables and their values")
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
+        self._shown: str | None = None  # the preset whose rows the table holds
         self.add_row = QPushButton("Add variable")
         self.remove_row = QPushButton("Remove")
         buttons = QHBoxLayout()
@@ -272,6 +301,9 @@ class PresetForm(Form):
         name = QTableWidgetItem("")
         self.table.setItem(row, 0, name)
         self.table.setItem(row, 1, QTableWidgetItem(""))
+        # The new row becomes the current cell, so Tab goes on from it (not from row 0).
+        self.table.setCurrentCell(row, 0)
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         self.table.editItem(name)
 
     def _remove_row(self) -> None:
@@ -293,9 +325,16 @@ class PresetForm(Form):
         }
 
     def show_record(self, record: domain.VariablePreset | None) -> None:
-        self.name.setText(record.name if record else "")
-        self.description.setText(record.description if record else "")
+        shown, self._shown = self._shown, record.presetId if record else None
+        for line, text in (
+            (self.name, record.name if record else ""),
+            (self.description, record.description if record else ""),
+        ):
+            if line.text() != text:
+                line.setText(text)
         values = record.values if record else {}
+        if record is not None and shown == record.presetId and self.values()["values"] == values:
+            return  # this form's own save coming back: keep the rows, the cell and its editor
         self.table.setRowCount(0)
         for name, value in values.items():
             row = self.table.rowCount()

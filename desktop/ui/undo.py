@@ -124,6 +124,13 @@ class Edits:
         self.stack.push(_Delete(self, entity, taken[0]))
         return True
 
+    def deleted(self, entity: str, taken: list[tuple[str, domain.Record]], text: str) -> None:
+        """Make a deletion done elsewhere (keeping a conflict's deleted side) undoable:
+        ``taken`` is what :meth:`Store.with_children` held before it."""
+        command = _Delete(self, entity, taken)
+        command.setText(text)
+        self.stack.push(command)
+
     def delete_now(self, entity: str, record_id: str) -> list[tuple[str, domain.Record]]:
         """Delete a record; what it took with it (for :meth:`Store.restore`)."""
         taken = self.store.with_children(entity, record_id)

@@ -25,7 +25,7 @@ def test_ctrl_z_brings_a_deleted_template_back_with_its_history(
     window.list.setFocus()
     qtbot.keyClick(window.list, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
     assert titles(window) == []
-    assert "Delete template \u201cOffer\u201d" in window.statusBar().currentMessage()
+    assert "Delete template \u201cOffer\u201d" in window._undo_note.text()
     qtbot.keyClick(window.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert titles(window) == ["Offer"]
     assert window.editor.template_id == template.templateId
