@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
 from desktop.store.services import Store
 from tests.journeys.conftest import App, SyncTarget, seed, wait_for
 
