@@ -90,11 +90,11 @@ def test_b_find_populate_with_a_preset_and_copy(app: App) -> None:
     app.key("ctrl+p")
     populate = app.wait_window("^Populate - Offer letter$")
     app.focus(populate)
-    app.key("Down")  # the preset list has the focus: the first preset, Acme
+    # The focus starts on the first variable; the preset is the field before it.
+    app.key("shift+Tab", "Down")  # the first preset, Acme
+    app.key("Tab")  # back to the first variable, now filled
     app.shoot("preset_chosen")
-    # Copy, clicked: its place measured on the screenshot, from the bottom-right corner
-    # (Return presses Close today, though the code makes Copy the default button).
-    app.click(populate, -138, -24)
+    app.key("Return")  # Enter in a field copies (Copy is the default button)
     html = wait_for("the clipboard's HTML", lambda: app.clipboard("text/html"))
     text = app.clipboard()
     app.shoot("copied")
@@ -310,15 +310,17 @@ def test_e_resolve_a_conflict_by_hand(app: App, sync_target: SyncTarget) -> None
     app.key("alt+5")
     app.shoot("conflict_shown")
     app.click(app.window, -77, -57)  # "Merge by hand...", placed from a screenshot
-    merge = app.wait_window("^Merge by hand$")
+    merge = app.wait_window("^Merge by hand - Contract$")
     app.focus(merge)
-    app.shoot("merge_asked")
-    # Today's merge box holds raw HTML, all selected (defect 7 of issue 12 replaces it
-    # with a merge editor: these steps change with it). Type the merged text over it.
+    app.shoot("merge_editor")
+    # The merge editor: mine and theirs side by side, the result (mine to start with, as
+    # rich text, the cursor at its start) below. Add the web's words to the first paragraph.
     merged = "<p>One, said I and the web</p><p>Two</p>"
-    app.type(merged)
-    app.click(merge, -137, -24)  # OK, placed from a screenshot
-    app.wait_closed("^Merge by hand$")
+    app.key("End")
+    app.type(" and the web")
+    app.shoot("merged_by_hand")
+    app.click(merge, -157, -24)  # "Use the result", placed from a screenshot
+    app.wait_closed("^Merge by hand - ")
     app.wait_store("the conflict resolved", lambda s: not list_conflicts(s))
     item = wait_for(
         "the merged text on the server",
