@@ -18,6 +18,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from desktop.store import adoption
 from desktop.store.outbox import State
 from desktop.store.services import Store
 from desktop.sync import account
@@ -35,6 +36,11 @@ def add_parsers(commands: Any) -> None:
     sign_in = actions.add_parser("sign-in", help="sign in (switches this computer to it)")
     sign_in.add_argument("email")
     sign_in.add_argument("--code", help="the code from your authenticator app, if asked")
+    sign_in.add_argument(
+        "--adopt-offline",
+        action="store_true",
+        help="also move the records written offline (nobody signed in) into this account",
+    )
     sign_up = actions.add_parser("sign-up", help="create an account")
     sign_up.add_argument("email")
     confirm = actions.add_parser("confirm", help="confirm a new account with its emailed code")
@@ -54,6 +60,10 @@ def add_parsers(commands: Any) -> None:
         "--force", action="store_true", help="sign out even with unsynced changes (kept here)"
     )
     actions.add_parser("status", help="who is signed in, and what is not synced yet")
+    actions.add_parser(
+        "adopt-offline",
+        help="move the records written offline (nobody signed in) into the signed-in account",
+    )
     for command in (sign_in, sign_up, forgot):
         command.add_argument(
             "--password-stdin",
@@ -179,18 +189,80 @@ def _sign_in(args: argparse.Namespace, home: Path, open_store: Callable[[Path], 
     try:
         account.bind_database(store, signed_in, deployment)
         unsynced = _unsynced(store)
+        offline = _offline(home, signed_in.sub, open_store, store if args.adopt_offline else None)
     finally:
         store.database.close()
     _out(
         args,
-        {"email": signed_in.email, "sub": signed_in.sub, "database": str(path)},
+        {"email": signed_in.email, "sub": signed_in.sub, "database": str(path)} | offline[0],
         [f"signed in as {signed_in.email}; records on this computer: {path}"]
         + (
             [f"{account.changes(unsynced)} from an earlier session will be synced"]
             if unsynced
             else []
-        ),
+        )
+        + offline[1],
     )
+    return EXIT_OK
+
+
+def _offline(
+    home: Path, sub: str, open_store: Callable[[Path], Store], target: Store | None
+) -> tuple[dict[str, Any], list[str]]:
+    """What waits in the offline database for the account ``sub``; moved into ``target``
+    when given. (JSON fields, lines to print.)"""
+    path = account.offline_database_path(home)
+    if not path.exists():
+        return {}, []
+    offline = open_store(path)
+    try:
+        waiting = adoption.waiting(offline)
+        if not waiting.offered_to(sub):
+            if waiting.claimed_by is None:
+                return {}, []
+            other = waiting.claimed_by.get("email") or waiting.claimed_by.get("sub")
+            return {}, [f"the records written offline belong to {other}'s account now"]
+        if target is None:
+            return {"offline": {"records": waiting.records, "changes": waiting.changes}}, [
+                f"written offline on this computer and not in this account yet: "
+                f"{waiting.describe()}; to move them into it (and sync them): "
+                "gravy-desktop account adopt-offline"
+            ]
+        moved = adoption.adopt(offline, target, sub, _owner_email(target))
+    finally:
+        offline.database.close()
+    return {"adopted": moved.moved}, [
+        f"moved into this account from the offline records: {moved.describe()}"
+        + (f" ({moved.already} moved already by an earlier run)" if moved.already else "")
+        + "; they are synced with the next sync"
+    ]
+
+
+def _owner_email(store: Store) -> str:
+    owner = account.bound_owner(store) or {}
+    return str(owner.get("email") or "")
+
+
+def _adopt(args: argparse.Namespace, home: Path, open_store: Callable[[Path], Store]) -> int:
+    current = account.load_registry(home).signed_in
+    if current is None:
+        raise AccountError(
+            "nobody is signed in: sign in first (gravy-desktop account sign-in EMAIL "
+            "--adopt-offline)"
+        )
+    store = open_store(account.account_database_path(home, current.sub))
+    try:
+        if (account.bound_owner(store) or {}).get("sub") != current.sub:
+            raise AccountError(f"sign in again as {current.email} first")
+        data, lines = _offline(home, current.sub, open_store, store)
+    except adoption.AdoptionRefused as refused:
+        raise AccountError(str(refused)) from None
+    finally:
+        store.database.close()
+    if not lines:
+        lines = ["nothing written offline is waiting to be moved into this account"]
+        data = {"adopted": {}}
+    _out(args, data, lines)
     return EXIT_OK
 
 
@@ -323,4 +395,5 @@ ACTIONS: dict[str, Callable[[argparse.Namespace, Path, Callable[[Path], Store]],
     "forgot-password": _forgot,
     "sign-out": _sign_out,
     "status": _status,
+    "adopt-offline": _adopt,
 }

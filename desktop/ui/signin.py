@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.store import adoption
 from desktop.store.db import open_database
 from desktop.store.outbox import State
 from desktop.store.services import Store
@@ -350,6 +351,37 @@ def open_account_database(home: Path, signed: Account, deployment: Deployment) -
     return path
 
 
+def move_offline_records(home: Path, signed: Account, offline: Store) -> adoption.Adopted:
+    """Move what was written offline into the account's database (bound already)."""
+    target = Store(open_database(account.account_database_path(home, signed.sub)))
+    try:
+        return adoption.adopt(offline, target, signed.sub, signed.email)
+    finally:
+        target.database.close()
+
+
+def offer_offline_records(parent: QWidget | None, signed: Account, offline: Store) -> bool:
+    """Ask whether the records written offline join ``signed``'s account; True: move them.
+    Not asked when nothing waits, or when they are being moved into another account."""
+    waiting = adoption.waiting(offline)
+    if not waiting.offered_to(signed.sub):
+        return False
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Records written offline")
+    box.setText(f"You wrote {waiting.describe()} on this computer while not signed in.")
+    box.setInformativeText(
+        f"Move them into {signed.email}'s account? They are synced to it, and leave the "
+        "offline records on this computer. If not now, they stay here offline, and you are "
+        "asked again the next time you sign in."
+    )
+    move = box.addButton("Move into my account", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(move)
+    box.exec()
+    return box.clickedButton() is move
+
+
 def first_run(default: Path, tasks: Tasks | None = None) -> Path:
     """The database to open at start. The first time (no accounts file yet, and a
     deployment to sign in to), ask: Sign in, Create account, or Work offline for now."""
@@ -360,7 +392,16 @@ def first_run(default: Path, tasks: Tasks | None = None) -> Path:
     dialog = SignInDialog(home, deployment, tasks or Tasks(), welcome=True)
     dialog.exec()
     if dialog.account is not None:
-        return open_account_database(home, dialog.account, deployment)
+        path = open_account_database(home, dialog.account, deployment)
+        offline_path = account.offline_database_path(home)
+        if offline_path.exists():
+            offline = Store(open_database(offline_path))
+            try:
+                if offer_offline_records(None, dialog.account, offline):
+                    move_offline_records(home, dialog.account, offline)  # before any window
+            finally:
+                offline.database.close()
+        return path
     account.save_registry(home, account.load_registry(home))  # asked once: offline for now
     return default
 
@@ -420,8 +461,30 @@ class AccountMenu:
         if path == self.store.database.path:
             self.again_button.hide()
             self.sync.sync_now()  # the same account: sync resumes with the new session
+        elif self._on_offline_database() and offer_offline_records(
+            self.window, dialog.account, self.store
+        ):
+            signed = dialog.account
+            self.window.statusBar().showMessage("Moving the offline records into the account...")
+            self.tasks.run(
+                lambda: move_offline_records(self.home, signed, self.store),
+                lambda _: self._switch(path),
+                lambda error: self._moving_failed(error, path),
+            )
         else:
             self._switch(path)
+
+    def _on_offline_database(self) -> bool:
+        offline = account.offline_database_path(self.home)
+        return self.store.database.path.resolve() == offline.resolve()
+
+    def _moving_failed(self, error: BaseException, path: Path) -> None:
+        self._say(
+            "Records written offline",
+            f"The records written offline could not be moved: {explain(error)} They are "
+            "still on this computer; you are asked again the next time you sign in.",
+        )
+        self._switch(path)
 
     def unsynced(self) -> int:
         counts = self.store.queue_counts()

@@ -284,3 +284,55 @@ def test_settings_keep_aws_keys_under_advanced(
     assert dialog.access_key_id.isVisible() and dialog.profile.isVisible()
     shoot(dialog, "signin-11-settings-advanced")
     store.database.close()
+
+
+def test_signing_in_from_the_offline_window_offers_to_move_the_offline_records(
+    qtbot: QtBot,
+    home: Path,
+    deployment: Deployment,
+    cognito_standin: CognitoStandIn,
+    isolated_qsettings: None,
+) -> None:
+    email = new_email()
+    sub = cognito_standin.add_user(email, PASSWORD)
+    offline_path = account.offline_database_path(home)
+    store = Store(open_database(offline_path))
+    store.create_template("Drafted offline")
+    store.create_snippet("Offline sign-off")
+    window = MainWindow(store, start_sync=False)
+    qtbot.addWidget(window)
+    menu = AccountMenu(window, store, window.tasks, window.sync)
+    window.show()
+    offered: list[str] = []
+
+    def answer_offer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, SignInDialog):  # still signing in: ask again shortly
+            QTimer.singleShot(200, answer_offer)
+            return
+        assert isinstance(box, QMessageBox)
+        offered.append(box.text())
+        shoot(box, "signin-12-offline-records")
+        (move,) = [b for b in box.buttons() if b.text() == "Move into my account"]
+        click(qtbot, move)
+
+    def type_password() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, SignInDialog)
+        type_into(qtbot, dialog.email, email)
+        type_into(qtbot, dialog.password, PASSWORD)
+        QTimer.singleShot(200, answer_offer)
+        click(qtbot, dialog.sign_in_button)
+
+    QTimer.singleShot(200, type_password)
+    menu.sign_in_action.trigger()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=30_000)
+    assert offered == ["You wrote 1 template, 1 snippet on this computer while not signed in."]
+    assert menu.switch_to == account.account_database_path(home, sub)
+    assert store.list_templates() == [] and store.queue_counts().get("pending", 0) == 0
+    store.database.close()
+    mine = Store(open_database(account.account_database_path(home, sub)))
+    assert [t.title for t in mine.list_templates()] == ["Drafted offline"]
+    assert [s.title for s in mine.list_snippets()] == ["Offline sign-off"]
+    assert mine.queue_counts()["pending"] == 2, "queued for this account's first sync"
+    mine.database.close()
