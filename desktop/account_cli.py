@@ -12,6 +12,7 @@ import argparse
 import getpass
 import json
 import sys
+import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,12 @@ def add_parsers(commands: Any) -> None:
     parser = commands.add_parser("account", help="sign in with your Gravy account")
     actions = parser.add_subparsers(dest="action", required=True)
     sign_in = actions.add_parser("sign-in", help="sign in (switches this computer to it)")
-    sign_in.add_argument("email")
+    sign_in.add_argument("email", nargs="?")
+    sign_in.add_argument(
+        "--browser",
+        action="store_true",
+        help="sign in on the account's web page in your browser (single sign-on)",
+    )
     sign_in.add_argument("--code", help="the code from your authenticator app, if asked")
     sign_in.add_argument(
         "--adopt-offline",
@@ -164,26 +170,23 @@ def _import(args: argparse.Namespace, home: Path) -> int:
 
 def _sign_in(args: argparse.Namespace, home: Path, open_store: Callable[[Path], Store]) -> int:
     deployment = _deployment(home)
+    if not args.email and not args.browser:
+        raise AccountError("give your email address, or --browser to sign in on the web page")
     current = account.load_registry(home).signed_in
-    if current is not None and current.email.lower() != args.email.lower():
+    cognito = Cognito(deployment)
+    if args.browser:
+        tokens = _browser_tokens(deployment, cognito)
+        email = tokens.email or args.email or tokens.sub
+    else:
+        email = args.email
+    if current is not None and current.email.lower() != email.lower():
         raise AccountError(
             f"{current.email} is signed in on this computer; sign out first "
             "(`gravy-desktop account sign-out`)"
         )
-    secrets = _Secrets(args.password_stdin)
-    cognito = Cognito(deployment)
-    password = secrets.password("Password: ")
-    try:
-        tokens = cognito.sign_in(args.email, password)
-    except Challenge as challenge:
-        if challenge.kind == "new_password":
-            print("A new password is required for this account.", file=sys.stderr)
-            tokens = cognito.answer_new_password(
-                challenge, secrets.password("New password: ", twice=True)
-            )
-        else:
-            tokens = cognito.answer_mfa(challenge, secrets.code(args.code))
-    signed_in = account.sign_in_result(home, deployment, args.email, tokens, cognito)
+    if not args.browser:
+        tokens = _password_tokens(args, cognito)
+    signed_in = account.sign_in_result(home, deployment, email, tokens, cognito)
     path = account.account_database_path(home, signed_in.sub)
     store = open_store(path)
     try:
@@ -204,6 +207,32 @@ def _sign_in(args: argparse.Namespace, home: Path, open_store: Callable[[Path], 
         + offline[1],
     )
     return EXIT_OK
+
+
+def _password_tokens(args: argparse.Namespace, cognito: Cognito) -> account.Tokens:
+    secrets = _Secrets(args.password_stdin)
+    password = secrets.password("Password: ")
+    try:
+        return cognito.sign_in(args.email, password)
+    except Challenge as challenge:
+        if challenge.kind == "new_password":
+            print("A new password is required for this account.", file=sys.stderr)
+            return cognito.answer_new_password(
+                challenge, secrets.password("New password: ", twice=True)
+            )
+        return cognito.answer_mfa(challenge, secrets.code(args.code))
+
+
+def _browser_tokens(deployment: Deployment, cognito: Cognito) -> account.Tokens:
+    """Sign in on the hosted page: the system browser opens it (the address is printed too,
+    for a machine whose browser does not open)."""
+    from desktop.sync.browser import BrowserSignIn
+
+    def open_page(url: str) -> bool:
+        print(f"Sign in in your browser; if it did not open, visit:\n{url}", file=sys.stderr)
+        return webbrowser.open(url)
+
+    return BrowserSignIn(deployment, open_browser=open_page, cognito=cognito).sign_in()
 
 
 def _offline(

@@ -11,6 +11,7 @@ and :func:`desktop.ui.main.run_gui` opens the other database.
 from __future__ import annotations
 
 import logging
+import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -72,8 +73,11 @@ class SignInDialog(QDialog):
         parent: QWidget | None = None,
         email: str = "",
         welcome: bool = False,
+        open_browser: Callable[[str], object] = webbrowser.open,
     ) -> None:
         super().__init__(parent)
+        self.open_browser = open_browser
+        self.browser_attempt: Any = None  # a BrowserSignIn waiting for the browser
         self.home = home
         self.deployment = deployment
         self.tasks = tasks
@@ -103,6 +107,12 @@ class SignInDialog(QDialog):
         self.forgot_button = QPushButton("Forgot password?")
         self.create_button = QPushButton("Create account")
         self._row(self.sign_in_page, self.sign_in_button, self.forgot_button, self.create_button)
+        self.browser_button = QPushButton("Sign in with the browser")
+        self.browser_button.setToolTip(
+            "Sign in on your organisation's Gravy sign-in page (single sign-on)"
+        )
+        self._row(self.sign_in_page, self.browser_button)
+        self.browser_button.setVisible(bool(deployment.hosted_domain))
 
         self.new_password_page = self._page("Choose a new password to finish signing in.")
         self.new_password = self._field("New password", "", self.new_password_page, secret=True)
@@ -168,6 +178,7 @@ class SignInDialog(QDialog):
         self.resend_button.clicked.connect(self._resend)
         self.send_code_button.clicked.connect(self._send_reset_code)
         self.reset_button.clicked.connect(self._reset)
+        self.browser_button.clicked.connect(self._sign_in_with_browser)
         self.cancel_button.clicked.connect(self.reject)
         self.show_page(self.welcome_page if welcome else self.sign_in_page)
 
@@ -248,6 +259,30 @@ class SignInDialog(QDialog):
             self._idle("Enter your email and password.")
             return
         self._run("Signing in...", lambda: self.cognito.sign_in(email, password), self._keep)
+
+    def _sign_in_with_browser(self) -> None:
+        from desktop.sync.browser import BrowserSignIn
+
+        attempt = BrowserSignIn(self.deployment, self.open_browser, cognito=self.cognito)
+        self.browser_attempt = attempt
+
+        def keep(tokens: Tokens) -> None:
+            self.browser_attempt = None
+            self.email.setText(tokens.email or tokens.sub)
+            self._keep(tokens)
+
+        def failed(error: BaseException) -> None:
+            self.browser_attempt = None
+            self._failed(error)
+
+        self._busy("Continue in your browser: sign in there, then come back here.")
+        self.tasks.run(attempt.sign_in, keep, failed)
+
+    def done(self, result: int) -> None:
+        """Closing the dialog ends a wait for the browser (its loopback port closes)."""
+        if self.browser_attempt is not None:
+            self.browser_attempt.cancel()
+        super().done(result)
 
     def _answer_new_password(self) -> None:
         new = self.new_password.text()
