@@ -247,6 +247,8 @@ def _offline(
     try:
         waiting = adoption.waiting(offline)
         if not waiting.offered_to(sub):
+            if waiting.synced and waiting.total:
+                return {}, [f"not moved: {adoption.SYNCS_ELSEWHERE}"]
             if waiting.claimed_by is None:
                 return {}, []
             other = waiting.claimed_by.get("email") or waiting.claimed_by.get("sub")

@@ -17,6 +17,9 @@ The move is three transactions, so that a crash anywhere neither loses nor dupli
 Re-running after a crash at any point redoes only what is missing. After the move the
 offline database is empty, so signing in later as another account offers nothing, and a
 signed-out window shows none of the account's records.
+
+A database that has synced with its own settings (AWS keys under Advanced: its records
+have server copies under that user id) is never offered: its records are that user's.
 """
 
 from __future__ import annotations
@@ -61,6 +64,12 @@ EMPTIED = (
 )
 
 
+SYNCS_ELSEWHERE = (
+    "the offline database syncs with its own settings (Advanced: AWS keys or a profile), so "
+    "its records belong to that user id and are not moved into an account"
+)
+
+
 class AdoptionRefused(Exception):
     """The offline records are being moved into another account; ``str()`` says which."""
 
@@ -72,6 +81,7 @@ class Waiting:
     records: dict[str, int]  # entity -> how many
     changes: int  # queue entries not synced
     claimed_by: dict[str, Any] | None = None  # a move into that account began
+    synced: int = 0  # records with a server copy: this database syncs elsewhere (Advanced)
 
     @property
     def total(self) -> int:
@@ -84,6 +94,8 @@ class Waiting:
     def offered_to(self, sub: str) -> bool:
         """Whether the account ``sub`` may take these records."""
         if self.total == 0 and self.changes == 0:
+            return False
+        if self.synced:  # another user's data on a server (AWS keys): never another account's
             return False
         return self.claimed_by is None or self.claimed_by.get("sub") == sub
 
@@ -122,10 +134,12 @@ def waiting(offline: Store) -> Waiting:
         claim = syncstate.get_setting(session, CLAIM_SETTING)
         counts = _counts(session)
         queued = outbox.counts(session)
+        synced = raw(session).execute("SELECT count(*) FROM sync_records").fetchone()[0]
     return Waiting(
         records=counts,
         changes=sum(queued.values()),
         claimed_by=claim if isinstance(claim, dict) else None,
+        synced=int(synced),
     )
 
 
@@ -150,6 +164,8 @@ def adopt(offline: Store, target: Store, sub: str, email: str) -> Adopted:
                 f"{claim.get('email') or claim.get('sub')}'s account; sign in as that "
                 "account to finish"
             )
+        if raw(session).execute("SELECT 1 FROM sync_records LIMIT 1").fetchone():
+            raise AdoptionRefused(SYNCS_ELSEWHERE)
         syncstate.put_setting(session, CLAIM_SETTING, {"sub": sub, "email": email})
     with offline.database.write() as session:  # 2. copy, 3. empty: one offline transaction
         records = _records(session)

@@ -104,3 +104,22 @@ def test_a_kill_between_the_copy_and_the_emptying_loses_and_doubles_nothing(
     assert target.export_sections() == before, "no record doubled"
     assert set(queued_creates(target).values()) == {1} and len(queued_creates(target)) == total
     assert adoption.waiting(offline).total == 0
+
+
+def test_a_database_that_syncs_with_its_own_settings_is_never_offered(tmp_path: Path) -> None:
+    from desktop.store import syncstate
+    from desktop.store.outbox import record_key
+
+    offline = open_store(tmp_path / "gravy.db")
+    synced = offline.create_template("Synced with AWS keys as user ann-dev")
+    offline.create_template("Not synced yet")
+    with offline.database.write() as session:  # what a push under the Advanced keys leaves
+        syncstate.record_remote(
+            session, record_key("template", synced.templateId), 1, synced.updatedAt, None
+        )
+    waiting = adoption.waiting(offline)
+    assert waiting.synced == 1 and not waiting.offered_to("sub-ann")
+    target = open_store(tmp_path / "account.db")
+    with pytest.raises(adoption.AdoptionRefused, match="its own settings"):
+        adoption.adopt(offline, target, "sub-ann", "ann@example.com")
+    assert target.list_templates() == [] and len(offline.list_templates()) == 2

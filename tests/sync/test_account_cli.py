@@ -373,3 +373,35 @@ def test_sign_in_with_adopt_offline_moves_them_in_one_step(
     assert [(i["title"], i["userId"]) for i in server.scan("GravyTemplates")] == [
         ("Offline only", sub)
     ]
+
+
+def test_a_move_killed_after_the_copy_is_finished_by_running_it_again_without_duplicates(
+    gravy: Gravy, cognito_standin: CognitoStandIn, server: Server, home: Path
+) -> None:
+    import subprocess
+    import sys
+
+    email = new_email()
+    sub = cognito_standin.add_user(email, PASSWORD)
+    gravy("templates", "add", "Offline one")
+    gravy("templates", "add", "Offline two")
+    assert sign_in(gravy, email, PASSWORD).code == 0
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.store.adoption_child",
+         str(account.offline_database_path(home)), str(account.account_database_path(home, sub)),
+         sub, email],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert child.returncode == -9 and child.stdout.strip() == "copied", child
+    assert titles(gravy) == ["Offline one", "Offline two"], "the copy committed"
+
+    again = gravy("account", "adopt-offline")
+    assert again.code == 0 and "(2 moved already by an earlier run)" in again.out, again
+    assert titles(gravy) == ["Offline one", "Offline two"], "nothing doubled"
+    assert gravy("sync", "run").code == 0
+    assert sorted((i["title"], i["userId"]) for i in server.scan("GravyTemplates")) == [
+        ("Offline one", sub),
+        ("Offline two", sub),
+    ]
+    assert gravy("account", "sign-out").code == 0
+    assert titles(gravy) == [], "the offline database was emptied by the re-run"
