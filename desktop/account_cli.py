@@ -12,12 +12,14 @@ import argparse
 import getpass
 import json
 import sys
+import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from desktop.store import adoption
 from desktop.store.outbox import State
 from desktop.store.services import Store
 from desktop.sync import account
@@ -33,8 +35,18 @@ def add_parsers(commands: Any) -> None:
     parser = commands.add_parser("account", help="sign in with your Gravy account")
     actions = parser.add_subparsers(dest="action", required=True)
     sign_in = actions.add_parser("sign-in", help="sign in (switches this computer to it)")
-    sign_in.add_argument("email")
+    sign_in.add_argument("email", nargs="?")
+    sign_in.add_argument(
+        "--browser",
+        action="store_true",
+        help="sign in on the account's web page in your browser (single sign-on)",
+    )
     sign_in.add_argument("--code", help="the code from your authenticator app, if asked")
+    sign_in.add_argument(
+        "--adopt-offline",
+        action="store_true",
+        help="also move the records written offline (nobody signed in) into this account",
+    )
     sign_up = actions.add_parser("sign-up", help="create an account")
     sign_up.add_argument("email")
     confirm = actions.add_parser("confirm", help="confirm a new account with its emailed code")
@@ -54,6 +66,10 @@ def add_parsers(commands: Any) -> None:
         "--force", action="store_true", help="sign out even with unsynced changes (kept here)"
     )
     actions.add_parser("status", help="who is signed in, and what is not synced yet")
+    actions.add_parser(
+        "adopt-offline",
+        help="move the records written offline (nobody signed in) into the signed-in account",
+    )
     for command in (sign_in, sign_up, forgot):
         command.add_argument(
             "--password-stdin",
@@ -154,43 +170,130 @@ def _import(args: argparse.Namespace, home: Path) -> int:
 
 def _sign_in(args: argparse.Namespace, home: Path, open_store: Callable[[Path], Store]) -> int:
     deployment = _deployment(home)
+    if not args.email and not args.browser:
+        raise AccountError("give your email address, or --browser to sign in on the web page")
     current = account.load_registry(home).signed_in
-    if current is not None and current.email.lower() != args.email.lower():
+    cognito = Cognito(deployment)
+    if args.browser:
+        tokens = _browser_tokens(deployment, cognito)
+        email = tokens.email or args.email or tokens.sub
+    else:
+        email = args.email
+    if current is not None and current.email.lower() != email.lower():
         raise AccountError(
             f"{current.email} is signed in on this computer; sign out first "
             "(`gravy-desktop account sign-out`)"
         )
-    secrets = _Secrets(args.password_stdin)
-    cognito = Cognito(deployment)
-    password = secrets.password("Password: ")
-    try:
-        tokens = cognito.sign_in(args.email, password)
-    except Challenge as challenge:
-        if challenge.kind == "new_password":
-            print("A new password is required for this account.", file=sys.stderr)
-            tokens = cognito.answer_new_password(
-                challenge, secrets.password("New password: ", twice=True)
-            )
-        else:
-            tokens = cognito.answer_mfa(challenge, secrets.code(args.code))
-    signed_in = account.sign_in_result(home, deployment, args.email, tokens, cognito)
+    if not args.browser:
+        tokens = _password_tokens(args, cognito)
+    signed_in = account.sign_in_result(home, deployment, email, tokens, cognito)
     path = account.account_database_path(home, signed_in.sub)
     store = open_store(path)
     try:
         account.bind_database(store, signed_in, deployment)
         unsynced = _unsynced(store)
+        offline = _offline(home, signed_in.sub, open_store, store if args.adopt_offline else None)
     finally:
         store.database.close()
     _out(
         args,
-        {"email": signed_in.email, "sub": signed_in.sub, "database": str(path)},
+        {"email": signed_in.email, "sub": signed_in.sub, "database": str(path)} | offline[0],
         [f"signed in as {signed_in.email}; records on this computer: {path}"]
         + (
             [f"{account.changes(unsynced)} from an earlier session will be synced"]
             if unsynced
             else []
-        ),
+        )
+        + offline[1],
     )
+    return EXIT_OK
+
+
+def _password_tokens(args: argparse.Namespace, cognito: Cognito) -> account.Tokens:
+    secrets = _Secrets(args.password_stdin)
+    password = secrets.password("Password: ")
+    try:
+        return cognito.sign_in(args.email, password)
+    except Challenge as challenge:
+        if challenge.kind == "new_password":
+            print("A new password is required for this account.", file=sys.stderr)
+            return cognito.answer_new_password(
+                challenge, secrets.password("New password: ", twice=True)
+            )
+        return cognito.answer_mfa(challenge, secrets.code(args.code))
+
+
+def _browser_tokens(deployment: Deployment, cognito: Cognito) -> account.Tokens:
+    """Sign in on the hosted page: the system browser opens it (the address is printed too,
+    for a machine whose browser does not open)."""
+    from desktop.sync.browser import BrowserSignIn
+
+    def open_page(url: str) -> bool:
+        print(f"Sign in in your browser; if it did not open, visit:\n{url}", file=sys.stderr)
+        return webbrowser.open(url)
+
+    return BrowserSignIn(deployment, open_browser=open_page, cognito=cognito).sign_in()
+
+
+def _offline(
+    home: Path, sub: str, open_store: Callable[[Path], Store], target: Store | None
+) -> tuple[dict[str, Any], list[str]]:
+    """What waits in the offline database for the account ``sub``; moved into ``target``
+    when given. (JSON fields, lines to print.)"""
+    path = account.offline_database_path(home)
+    if not path.exists():
+        return {}, []
+    offline = open_store(path)
+    try:
+        waiting = adoption.waiting(offline)
+        if not waiting.offered_to(sub):
+            if waiting.synced and waiting.total:
+                return {}, [f"not moved: {adoption.SYNCS_ELSEWHERE}"]
+            if waiting.claimed_by is None:
+                return {}, []
+            other = waiting.claimed_by.get("email") or waiting.claimed_by.get("sub")
+            return {}, [f"the records written offline belong to {other}'s account now"]
+        if target is None:
+            return {"offline": {"records": waiting.records, "changes": waiting.changes}}, [
+                f"written offline on this computer and not in this account yet: "
+                f"{waiting.describe()}; to move them into it (and sync them): "
+                "gravy-desktop account adopt-offline"
+            ]
+        moved = adoption.adopt(offline, target, sub, _owner_email(target))
+    finally:
+        offline.database.close()
+    return {"adopted": moved.moved}, [
+        f"moved into this account from the offline records: {moved.describe()}"
+        + (f" ({moved.already} moved already by an earlier run)" if moved.already else "")
+        + "; they are synced with the next sync"
+    ]
+
+
+def _owner_email(store: Store) -> str:
+    owner = account.bound_owner(store) or {}
+    return str(owner.get("email") or "")
+
+
+def _adopt(args: argparse.Namespace, home: Path, open_store: Callable[[Path], Store]) -> int:
+    current = account.load_registry(home).signed_in
+    if current is None:
+        raise AccountError(
+            "nobody is signed in: sign in first (gravy-desktop account sign-in EMAIL "
+            "--adopt-offline)"
+        )
+    store = open_store(account.account_database_path(home, current.sub))
+    try:
+        if (account.bound_owner(store) or {}).get("sub") != current.sub:
+            raise AccountError(f"sign in again as {current.email} first")
+        data, lines = _offline(home, current.sub, open_store, store)
+    except adoption.AdoptionRefused as refused:
+        raise AccountError(str(refused)) from None
+    finally:
+        store.database.close()
+    if not lines:
+        lines = ["nothing written offline is waiting to be moved into this account"]
+        data = {"adopted": {}}
+    _out(args, data, lines)
     return EXIT_OK
 
 
@@ -323,4 +426,5 @@ ACTIONS: dict[str, Callable[[argparse.Namespace, Path, Callable[[Path], Store]],
     "forgot-password": _forgot,
     "sign-out": _sign_out,
     "status": _status,
+    "adopt-offline": _adopt,
 }

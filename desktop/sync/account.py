@@ -33,6 +33,7 @@ import os
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -114,6 +115,25 @@ class Deployment(BaseModel):
     # Self-hosted or test DynamoDB endpoint and table prefix; None / "": AWS, no prefix.
     dynamodb_endpoint_url: str | None = None
     table_prefix: str = ""
+    # The pool's hosted sign-in domain ("Sign in with the browser"), e.g.
+    # https://gravy.auth.eu-west-1.amazoncognito.com; None: no browser sign-in.
+    hosted_domain: str | None = None
+    # The loopback port registered on the app client (Cognito matches callback URLs
+    # exactly); None: any free port.
+    callback_port: int | None = None
+
+    @field_validator("hosted_domain")
+    @classmethod
+    def _domain(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if "://" not in value:
+            value = f"https://{value}"
+        split = urllib.parse.urlsplit(value)
+        loopback = split.hostname in ("127.0.0.1", "localhost", "::1")
+        if split.scheme != "https" and not (split.scheme == "http" and loopback):
+            raise ValueError("the hosted domain must be https")
+        return value.rstrip("/")
 
     @field_validator("user_pool_id")
     @classmethod
@@ -406,6 +426,7 @@ class Tokens:
     refresh_token: str | None
     sub: str
     expires_at: float  # the ID token's ``exp``
+    email: str = ""  # the ID token's ``email`` claim
 
     def __repr__(self) -> str:  # never print tokens (logs, tracebacks)
         return f"Tokens(sub={self.sub!r}, expires_at={self.expires_at})"
@@ -526,6 +547,21 @@ class Cognito:
         except SoftwareTokenMFAChallengeException as challenge:
             raise Challenge("mfa_code", email, session=challenge.get_tokens()) from None
         return _tokens(user)
+
+    def verified(self, id_token: str, access_token: str, refresh_token: str | None) -> Tokens:
+        """Tokens obtained elsewhere (the hosted UI's token endpoint), verified as SRP's are."""
+        from pycognito.exceptions import TokenVerificationException
+
+        user = self._user("")
+        user.access_token = access_token  # the ID token's at_hash is checked against it
+        try:
+            user.verify_token(id_token, "id_token", "id")
+            user.verify_token(access_token, "access_token", "access")
+        except (TokenVerificationException, ValueError, KeyError, IndexError) as error:
+            raise AccountError(
+                f"the sign-in service's tokens could not be verified ({error})"
+            ) from None
+        return _tokens(user, refresh_token)
 
     def answer_new_password(self, challenge: Challenge, new_password: str) -> Tokens:
         user = self._user(challenge.email)
@@ -657,6 +693,7 @@ def _tokens(user: Any, refresh_token: str | None = None) -> Tokens:
         refresh_token=user.refresh_token or refresh_token,
         sub=str(claims["sub"]),
         expires_at=float(claims["exp"]),
+        email=str(claims.get("email") or ""),
     )
 
 

@@ -11,6 +11,7 @@ and :func:`desktop.ui.main.run_gui` opens the other database.
 from __future__ import annotations
 
 import logging
+import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.store import adoption
 from desktop.store.db import open_database
 from desktop.store.outbox import State
 from desktop.store.services import Store
@@ -71,8 +73,11 @@ class SignInDialog(QDialog):
         parent: QWidget | None = None,
         email: str = "",
         welcome: bool = False,
+        open_browser: Callable[[str], object] = webbrowser.open,
     ) -> None:
         super().__init__(parent)
+        self.open_browser = open_browser
+        self.browser_attempt: Any = None  # a BrowserSignIn waiting for the browser
         self.home = home
         self.deployment = deployment
         self.tasks = tasks
@@ -102,6 +107,12 @@ class SignInDialog(QDialog):
         self.forgot_button = QPushButton("Forgot password?")
         self.create_button = QPushButton("Create account")
         self._row(self.sign_in_page, self.sign_in_button, self.forgot_button, self.create_button)
+        self.browser_button = QPushButton("Sign in with the browser")
+        self.browser_button.setToolTip(
+            "Sign in on your organisation's Gravy sign-in page (single sign-on)"
+        )
+        self._row(self.sign_in_page, self.browser_button)
+        self.browser_button.setVisible(bool(deployment.hosted_domain))
 
         self.new_password_page = self._page("Choose a new password to finish signing in.")
         self.new_password = self._field("New password", "", self.new_password_page, secret=True)
@@ -167,6 +178,7 @@ class SignInDialog(QDialog):
         self.resend_button.clicked.connect(self._resend)
         self.send_code_button.clicked.connect(self._send_reset_code)
         self.reset_button.clicked.connect(self._reset)
+        self.browser_button.clicked.connect(self._sign_in_with_browser)
         self.cancel_button.clicked.connect(self.reject)
         self.show_page(self.welcome_page if welcome else self.sign_in_page)
 
@@ -247,6 +259,30 @@ class SignInDialog(QDialog):
             self._idle("Enter your email and password.")
             return
         self._run("Signing in...", lambda: self.cognito.sign_in(email, password), self._keep)
+
+    def _sign_in_with_browser(self) -> None:
+        from desktop.sync.browser import BrowserSignIn
+
+        attempt = BrowserSignIn(self.deployment, self.open_browser, cognito=self.cognito)
+        self.browser_attempt = attempt
+
+        def keep(tokens: Tokens) -> None:
+            self.browser_attempt = None
+            self.email.setText(tokens.email or tokens.sub)
+            self._keep(tokens)
+
+        def failed(error: BaseException) -> None:
+            self.browser_attempt = None
+            self._failed(error)
+
+        self._busy("Continue in your browser: sign in there, then come back here.")
+        self.tasks.run(attempt.sign_in, keep, failed)
+
+    def done(self, result: int) -> None:
+        """Closing the dialog ends a wait for the browser (its loopback port closes)."""
+        if self.browser_attempt is not None:
+            self.browser_attempt.cancel()
+        super().done(result)
 
     def _answer_new_password(self) -> None:
         new = self.new_password.text()
@@ -350,6 +386,37 @@ def open_account_database(home: Path, signed: Account, deployment: Deployment) -
     return path
 
 
+def move_offline_records(home: Path, signed: Account, offline: Store) -> adoption.Adopted:
+    """Move what was written offline into the account's database (bound already)."""
+    target = Store(open_database(account.account_database_path(home, signed.sub)))
+    try:
+        return adoption.adopt(offline, target, signed.sub, signed.email)
+    finally:
+        target.database.close()
+
+
+def offer_offline_records(parent: QWidget | None, signed: Account, offline: Store) -> bool:
+    """Ask whether the records written offline join ``signed``'s account; True: move them.
+    Not asked when nothing waits, or when they are being moved into another account."""
+    waiting = adoption.waiting(offline)
+    if not waiting.offered_to(signed.sub):
+        return False
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Records written offline")
+    box.setText(f"You wrote {waiting.describe()} on this computer while not signed in.")
+    box.setInformativeText(
+        f"Move them into {signed.email}'s account? They are synced to it, and leave the "
+        "offline records on this computer. If not now, they stay here offline, and you are "
+        "asked again the next time you sign in."
+    )
+    move = box.addButton("Move into my account", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(move)
+    box.exec()
+    return box.clickedButton() is move
+
+
 def first_run(default: Path, tasks: Tasks | None = None) -> Path:
     """The database to open at start. The first time (no accounts file yet, and a
     deployment to sign in to), ask: Sign in, Create account, or Work offline for now."""
@@ -360,7 +427,16 @@ def first_run(default: Path, tasks: Tasks | None = None) -> Path:
     dialog = SignInDialog(home, deployment, tasks or Tasks(), welcome=True)
     dialog.exec()
     if dialog.account is not None:
-        return open_account_database(home, dialog.account, deployment)
+        path = open_account_database(home, dialog.account, deployment)
+        offline_path = account.offline_database_path(home)
+        if offline_path.exists():
+            offline = Store(open_database(offline_path))
+            try:
+                if offer_offline_records(None, dialog.account, offline):
+                    move_offline_records(home, dialog.account, offline)  # before any window
+            finally:
+                offline.database.close()
+        return path
     account.save_registry(home, account.load_registry(home))  # asked once: offline for now
     return default
 
@@ -420,8 +496,30 @@ class AccountMenu:
         if path == self.store.database.path:
             self.again_button.hide()
             self.sync.sync_now()  # the same account: sync resumes with the new session
+        elif self._on_offline_database() and offer_offline_records(
+            self.window, dialog.account, self.store
+        ):
+            signed = dialog.account
+            self.window.statusBar().showMessage("Moving the offline records into the account...")
+            self.tasks.run(
+                lambda: move_offline_records(self.home, signed, self.store),
+                lambda _: self._switch(path),
+                lambda error: self._moving_failed(error, path),
+            )
         else:
             self._switch(path)
+
+    def _on_offline_database(self) -> bool:
+        offline = account.offline_database_path(self.home)
+        return self.store.database.path.resolve() == offline.resolve()
+
+    def _moving_failed(self, error: BaseException, path: Path) -> None:
+        self._say(
+            "Records written offline",
+            f"The records written offline could not be moved: {explain(error)} They are "
+            "still on this computer; you are asked again the next time you sign in.",
+        )
+        self._switch(path)
 
     def unsynced(self) -> int:
         counts = self.store.queue_counts()

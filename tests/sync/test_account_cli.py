@@ -321,3 +321,87 @@ def test_no_password_or_token_reaches_the_log_even_at_debug_level(
     assert "InitiateAuth" in caplog.text, "botocore did log these calls"
     for secret in (PASSWORD, "Sign-up-pass-4", refresh_token, "ABCSECRETKEY", "ABC12345"):
         assert secret not in caplog.text
+
+
+def test_offline_work_joins_the_account_on_first_sign_in_and_syncs_under_the_sub(
+    gravy: Gravy, cognito_standin: CognitoStandIn, server: Server, home: Path
+) -> None:
+    ann, bob = new_email(), new_email()
+    ann_sub = cognito_standin.add_user(ann, PASSWORD)
+    cognito_standin.add_user(bob, PASSWORD)
+    gravy("templates", "add", "Written on the train")  # nobody signed in: offline
+    gravy("templates", "add", "And on the bus")
+    signed = sign_in(gravy, ann, PASSWORD)
+    assert signed.code == 0, signed
+    assert "written offline on this computer and not in this account yet: 2 templates" in (
+        signed.out
+    )
+    assert "gravy-desktop account adopt-offline" in signed.out
+    assert titles(gravy) == [], "not moved until the writer says so"
+
+    moved = gravy("account", "adopt-offline")
+    assert moved.code == 0 and "moved into this account" in moved.out, moved
+    assert "2 templates" in moved.out
+    assert titles(gravy) == ["And on the bus", "Written on the train"]
+    again = gravy("account", "adopt-offline")
+    assert again.code == 0 and "nothing written offline is waiting" in again.out
+    assert gravy("sync", "run").code == 0
+    owners = sorted((i["title"], i["userId"]) for i in server.scan("GravyTemplates"))
+    assert owners == [("And on the bus", ann_sub), ("Written on the train", ann_sub)]
+
+    assert gravy("account", "sign-out").code == 0
+    assert titles(gravy) == [], "the offline database gave its records to the account"
+    bob_in = sign_in(gravy, bob, PASSWORD)
+    assert bob_in.code == 0 and "written offline" not in bob_in.out, bob_in
+    assert titles(gravy) == []
+    assert gravy("account", "adopt-offline").out.startswith("nothing written offline")
+
+
+def test_sign_in_with_adopt_offline_moves_them_in_one_step(
+    gravy: Gravy, cognito_standin: CognitoStandIn, server: Server
+) -> None:
+    email = new_email()
+    sub = cognito_standin.add_user(email, PASSWORD)
+    gravy("templates", "add", "Offline only")
+    signed = gravy(
+        "--json", "account", "sign-in", email, "--password-stdin", "--adopt-offline",
+        stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert signed.code == 0, signed
+    assert json.loads(signed.out)["adopted"] == {"template": 1}
+    assert gravy("sync", "run").code == 0
+    assert [(i["title"], i["userId"]) for i in server.scan("GravyTemplates")] == [
+        ("Offline only", sub)
+    ]
+
+
+def test_a_move_killed_after_the_copy_is_finished_by_running_it_again_without_duplicates(
+    gravy: Gravy, cognito_standin: CognitoStandIn, server: Server, home: Path
+) -> None:
+    import subprocess
+    import sys
+
+    email = new_email()
+    sub = cognito_standin.add_user(email, PASSWORD)
+    gravy("templates", "add", "Offline one")
+    gravy("templates", "add", "Offline two")
+    assert sign_in(gravy, email, PASSWORD).code == 0
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.store.adoption_child",
+         str(account.offline_database_path(home)), str(account.account_database_path(home, sub)),
+         sub, email],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert child.returncode == -9 and child.stdout.strip() == "copied", child
+    assert titles(gravy) == ["Offline one", "Offline two"], "the copy committed"
+
+    again = gravy("account", "adopt-offline")
+    assert again.code == 0 and "(2 moved already by an earlier run)" in again.out, again
+    assert titles(gravy) == ["Offline one", "Offline two"], "nothing doubled"
+    assert gravy("sync", "run").code == 0
+    assert sorted((i["title"], i["userId"]) for i in server.scan("GravyTemplates")) == [
+        ("Offline one", sub),
+        ("Offline two", sub),
+    ]
+    assert gravy("account", "sign-out").code == 0
+    assert titles(gravy) == [], "the offline database was emptied by the re-run"

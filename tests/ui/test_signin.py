@@ -5,6 +5,7 @@ screenshots/signin-*.png."""
 from __future__ import annotations
 
 import json
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -284,3 +285,136 @@ def test_settings_keep_aws_keys_under_advanced(
     assert dialog.access_key_id.isVisible() and dialog.profile.isVisible()
     shoot(dialog, "signin-11-settings-advanced")
     store.database.close()
+
+
+def test_signing_in_from_the_offline_window_offers_to_move_the_offline_records(
+    qtbot: QtBot,
+    home: Path,
+    deployment: Deployment,
+    cognito_standin: CognitoStandIn,
+    isolated_qsettings: None,
+) -> None:
+    email = new_email()
+    sub = cognito_standin.add_user(email, PASSWORD)
+    offline_path = account.offline_database_path(home)
+    store = Store(open_database(offline_path))
+    store.create_template("Drafted offline")
+    store.create_snippet("Offline sign-off")
+    window = MainWindow(store, start_sync=False)
+    qtbot.addWidget(window)
+    menu = AccountMenu(window, store, window.tasks, window.sync)
+    window.show()
+    offered: list[str] = []
+
+    def answer_offer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, SignInDialog):  # still signing in: ask again shortly
+            QTimer.singleShot(200, answer_offer)
+            return
+        assert isinstance(box, QMessageBox)
+        offered.append(box.text())
+        shoot(box, "signin-12-offline-records")
+        (move,) = [b for b in box.buttons() if b.text() == "Move into my account"]
+        click(qtbot, move)
+
+    def type_password() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, SignInDialog)
+        type_into(qtbot, dialog.email, email)
+        type_into(qtbot, dialog.password, PASSWORD)
+        QTimer.singleShot(200, answer_offer)
+        click(qtbot, dialog.sign_in_button)
+
+    QTimer.singleShot(200, type_password)
+    menu.sign_in_action.trigger()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=30_000)
+    assert offered == ["You wrote 1 template, 1 snippet on this computer while not signed in."]
+    assert menu.switch_to == account.account_database_path(home, sub)
+    assert store.list_templates() == [] and store.queue_counts().get("pending", 0) == 0
+    store.database.close()
+    mine = Store(open_database(account.account_database_path(home, sub)))
+    assert [t.title for t in mine.list_templates()] == ["Drafted offline"]
+    assert [s.title for s in mine.list_snippets()] == ["Offline sign-off"]
+    assert mine.queue_counts()["pending"] == 2, "queued for this account's first sync"
+    mine.database.close()
+
+
+def test_sign_in_with_the_browser_where_the_pool_has_a_hosted_domain(
+    qtbot: QtBot,
+    home: Path,
+    dialog_for: Callable[..., SignInDialog],
+    memory_keyring: MemoryKeyring,
+) -> None:
+    from tests.hosted_ui import FakeHostedUI
+
+    assert not dialog_for().browser_button.isVisible(), "no hosted domain: no browser button"
+    hosted_ui = FakeHostedUI("eu-west-1", "eu-west-1_FakePool2", "fakeclient456")
+    try:
+        shipped = home.parent / "hosted.json"
+        shipped.write_text(json.dumps(hosted_ui.deployment()))
+        deployment = account.import_deployment(home, shipped)
+        opened: list[str] = []
+
+        def browser(url: str) -> bool:
+            opened.append(url)
+            return hosted_ui.browser(url)
+
+        hosted_ui.misbehave = "state"
+        dialog = SignInDialog(home, deployment, Tasks(), open_browser=browser)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        assert dialog.browser_button.isVisible()
+        shoot(dialog, "signin-13-browser-button")
+        click(qtbot, dialog.browser_button)
+        qtbot.waitUntil(lambda: "another sign-in" in dialog.message.text(), timeout=20_000)
+        assert dialog.isVisible() and memory_keyring.secrets == {}
+
+        hosted_ui.misbehave = None
+        with qtbot.waitSignal(dialog.finished, timeout=20_000):
+            click(qtbot, dialog.browser_button)
+        assert len(opened) == 2 and opened[1].startswith(f"{hosted_ui.url}/oauth2/authorize?")
+        assert dialog.result() == dialog.DialogCode.Accepted
+        assert dialog.account is not None
+        assert (dialog.account.sub, dialog.account.email) == (hosted_ui.sub, hosted_ui.email)
+        assert ("gravy-desktop", f"cognito-refresh:{hosted_ui.sub}") in memory_keyring.secrets
+        assert account.load_registry(home).signed_in == dialog.account
+    finally:
+        hosted_ui.close()
+
+
+def test_cancel_ends_the_wait_for_the_browser(
+    qtbot: QtBot, home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    from tests.hosted_ui import FakeHostedUI
+
+    hosted_ui = FakeHostedUI("eu-west-1", "eu-west-1_FakePool3", "fakeclient789")
+    try:
+        deployment = Deployment.model_validate(hosted_ui.deployment())
+        opened: list[str] = []
+        dialog = SignInDialog(home, deployment, Tasks(), open_browser=opened.append)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        click(qtbot, dialog.browser_button)
+        qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)
+        assert "Continue in your browser" in dialog.message.text()
+        shoot(dialog, "signin-14-browser-waiting")
+        attempt = dialog.browser_attempt
+        click(qtbot, dialog.cancel_button)
+        assert dialog.result() == dialog.DialogCode.Rejected and dialog.account is None
+        port = urllib.parse.urlsplit(
+            urllib.parse.parse_qs(urllib.parse.urlsplit(opened[0]).query)["redirect_uri"][0]
+        ).port
+        assert attempt is not None
+        qtbot.waitUntil(lambda: not _listening(port), timeout=10_000)
+        assert memory_keyring.secrets == {}
+    finally:
+        hosted_ui.close()
+
+
+def _listening(port: int | None) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port or 0)) == 0
