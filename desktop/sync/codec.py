@@ -422,7 +422,7 @@ CODECS: dict[str, Codec] = {
             lambda u, s: {"userId": u, "templateId": s["templateId"]},
             _template_encode,
             _template_decode,
-            _known("userId templateId", _DOCUMENT, "isShared usageCount latestVersion"),
+            _known("userId templateId", _DOCUMENT, "isShared usageCount latestVersion isFavorite"),
             optional=frozenset({"category", "latestVersion"}),
             counters=frozenset({"usageCount"}),
         ),
