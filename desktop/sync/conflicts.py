@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from desktop.domain import InvalidInput, now_iso
+from desktop.html import HTML_ENTITIES, sanitize
 from desktop.store import outbox, remote, syncstate
 from desktop.store.models import OutboxEntry
 from desktop.store.outbox import Op, Queued, State, record_key
@@ -430,7 +431,12 @@ def _resolved_state(
             field = text_fields[0]
         if field not in mine:
             raise InvalidInput([f"{conflict.entity} has no field {field!r}"])
-        merged[field] = merged_text
+        # Written here: HTML is reduced to the subset the web apps render safely.
+        merged[field] = (
+            sanitize(merged_text)
+            if field == "content" and conflict.entity in HTML_ENTITIES
+            else merged_text
+        )
     if same_content(merged, theirs):
         return theirs
     merged["updatedAt"] = now_iso()

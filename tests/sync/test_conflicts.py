@@ -228,3 +228,29 @@ def test_a_merge_counts_from_the_servers_counter_not_a_stale_base(
     ann.sync()  # ann's queued edit merges with bob's
     assert ann.store.get_template(tid).usageCount == 1
     assert server.get("GravyTemplates", userId=USER, templateId=tid)["usageCount"] == 1
+
+
+def test_a_merge_by_hand_is_reduced_to_the_html_subset_before_it_is_stored(
+    device_for: DeviceFactory, server: Server
+) -> None:
+    """The merged text is written here: a pasted script or handler never reaches the
+    store, the queue or the web app (failed before: stored as typed)."""
+    ann, bob = device_for("ann"), device_for("bob")
+    template = ann.store.create_template("Offer", content=BASE)
+    ann.sync()
+    bob.sync()
+    tid = template.templateId
+    ann.store.update_template(tid, content=BASE.replace("Thank you", "Many thanks"))
+    bob.store.update_template(tid, content=BASE.replace("Thank you", "Thanks a lot"))
+    ann.sync()
+    bob.sync()
+    (conflict,) = list_conflicts(bob.store)
+    hostile = '<p>Merged<script>alert(1)</script><img src=x onerror="alert(2)"></p>'
+    resolve(bob.store, conflict.entry_id, Resolution.MERGED, merged_text=hostile)
+    bob.sync()
+    stored = bob.store.get_template(tid).content
+    item = server.get("GravyTemplates", userId=USER, templateId=tid)
+    assert item is not None
+    for content in (stored, item["content"]):
+        assert "Merged" in content
+        assert "script" not in content and "onerror" not in content and "<img" not in content
