@@ -147,6 +147,13 @@ def _web_template(raw: dict[str, Any]) -> dict[str, Any]:
         fields["isShared"] = fields["isShared"] == "true"
     if fields.get("tags") is None:
         fields.pop("tags", None)
+    # What the web app keeps that this client does not know (its ``variables`` list, say)
+    # is kept as extras and written back with the item, never dropped.
+    unknown = [name for name in fields if name not in domain.Template.model_fields]
+    if unknown:
+        kept = fields.get("extras")
+        extras: dict[str, Any] = dict(kept) if isinstance(kept, dict) else {}
+        fields["extras"] = extras | {name: fields.pop(name) for name in unknown}
     return fields
 
 

@@ -306,3 +306,28 @@ def test_a_file_nested_too_deeply_or_with_broken_text_is_refused_plainly(
     with pytest.raises(UnreadableImport) as raised:
         read_import(text)
     assert reason in str(raised.value)
+
+
+def test_what_the_web_app_keeps_on_a_template_is_imported_as_extras(store: Store) -> None:
+    """A GravyJS template with attributes this client does not know (the web app's
+    ``variables``) is kept whole, not rejected (failed before: "Extra inputs are not
+    permitted")."""
+    variables = [{"name": "name", "type": "text"}, {"name": "start", "type": "date"}]
+    document = {
+        "gravyTemplatesOffline": {
+            "template-1710000000003-abcdefghl": {
+                "templateId": "template-1710000000003-abcdefghl",
+                "title": "Welcome",
+                "content": "<p>Hi [[name]], you start on [[start]]</p>",
+                "variables": variables,
+                "createdAt": "2024-03-15T12:00:00.000Z",
+                "updatedAt": "2024-03-15T12:00:00.000Z",
+            }
+        },
+        "gravySyncQueue": [],
+    }
+    plan = read_import(json.dumps(document))
+    assert plan.rejected == []
+    store.import_records(plan.records)
+    template = store.get_template("template-1710000000003-abcdefghl")
+    assert template.extras == {"variables": variables}
