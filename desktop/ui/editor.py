@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QTextEdit,
     QToolBar,
     QVBoxLayout,
@@ -496,9 +497,12 @@ class TemplateEditor(QWidget):
         try:
             stored = self.store.get_template(self.template_id)
         except NotFound:
+            kept = self.current_fields() if self.unsaved() else None
             self.template_id = None
             self._fill(None)
             self.setEnabled(False)
+            if kept is not None and self._keep_deleted(kept):
+                return
             self.banner.setText("This template was deleted on another device.")
             self.banner.show()
             return
@@ -515,6 +519,34 @@ class TemplateEditor(QWidget):
             self._changed()
         else:
             self.state.setText("Saved")
+
+    def _keep_deleted(self, kept: dict[str, Any]) -> bool:
+        """A sync deleted the template while the writer had unsaved text in it: the text is
+        never dropped without asking. Keep it (as a new template, opened here) or discard
+        it; True if kept."""
+        title = str(kept.get("title") or "Untitled")
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Template deleted elsewhere",
+            f"\u201c{title}\u201d was deleted on another device while you were editing it.",
+            parent=self,
+        )
+        box.setInformativeText("Your unsaved changes are still here.")
+        keep = box.addButton("Keep my text as a template", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Discard it", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(keep)
+        box.exec()
+        if box.clickedButton() is not keep:
+            return False
+        fields = {name: value for name, value in kept.items() if name != "title"}
+        with self.store.initiator(self):
+            template = self.store.create_template(title, **fields)
+        self.load(template.templateId)
+        self.banner.setText(
+            "The template was deleted on another device; your text is kept in this new copy."
+        )
+        self.banner.show()
+        return True
 
     def _banner_for(self, conflicts: list[str], theirs: dict[str, Any]) -> None:
         text = (

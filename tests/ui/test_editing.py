@@ -189,6 +189,28 @@ def test_a_sync_still_refreshes_the_editor(qtbot: QtBot, window: MainWindow, sto
     assert window.editor.body.toPlainText() == "new from elsewhere"
 
 
+def test_unsaved_text_in_a_template_a_sync_deletes_is_kept_when_the_writer_says_so(
+    qtbot: QtBot, window: MainWindow, store: Store
+) -> None:
+    """A sync deletes the template while the writer's last words are not saved yet: the
+    window asks, and Keep makes them a template (failed before: cleared without a word)."""
+    template = store.create_template("Gone soon", content="<p>Start</p>")
+    click_template(qtbot, window, "Gone soon")
+    window.editor._timer.setInterval(60_000)  # the writer is mid-sentence: not saved yet
+    click_into(qtbot, window.editor.body)
+    qtbot.keyClick(window.editor.body, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(window.editor.body, " and my last words")
+    seen: list[str] = []
+    answer_next_dialog(qtbot, "Keep my text as a template", seen)
+    store.delete_template(template.templateId)  # as a pull does: no initiator
+    assert seen and "deleted on another device" in seen[0]
+    (kept,) = [t for t in store.list_templates() if t.title == "Gone soon"]
+    assert kept.templateId != template.templateId
+    assert "and my last words" in store.get_template(kept.templateId).content
+    assert window.editor.template_id == kept.templateId
+    assert "and my last words" in window.editor.body.toPlainText()
+
+
 # -- defect 2: an invalid field never takes the valid ones with it ---------------------------
 
 
