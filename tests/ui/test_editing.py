@@ -109,6 +109,7 @@ def test_typing_undoes_step_by_step_across_autosaves_without_a_jump(
     click_into(qtbot, editor.body)
     qtbot.keyClick(editor.body, Qt.Key.Key_End, CTRL)
     qtbot.keyClick(editor.body, Qt.Key.Key_Return)
+    qtbot.wait(50)  # the editor's layout settles once its labels for this template are set
     scroll = editor.body.verticalScrollBar().value()
     assert scroll > 0, "the end of a long text is scrolled to"
 
