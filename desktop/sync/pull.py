@@ -16,12 +16,16 @@ Each page of results is applied in one SQLite transaction through the
 :class:`~desktop.sync.conflicts.Reconciler` (a record with nothing queued takes the
 server's state; one with queued edits is merged or becomes a conflict); the table's
 checkpoint advances in a later transaction, only after the data is committed.
+
+Cancelling (``cancel``, the window closing) stops the pull before its next request: what
+was applied stays, the checkpoint of the table being read stays where it was (its pages
+are read again next time), and a full read cut short infers no deletions.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -75,6 +79,7 @@ class PullReport:
     full_tables: list[str] = field(default_factory=list)
     missing_indexes: list[str] = field(default_factory=list)
     stop: Classified | None = None
+    cancelled: bool = False  # stopped on request before the end
     changed: list[tuple[str, str]] = field(default_factory=list)  # (entity, id) changed here
 
     def count(self, outcome: Outcome, entity: str, record_id: str) -> None:
@@ -91,6 +96,10 @@ class PullReport:
                 self.unchanged += 1
             case Outcome.SKIPPED:
                 self.skipped += 1
+
+
+class _Cancelled(Exception):
+    pass
 
 
 class _Stop(Exception):
@@ -113,9 +122,11 @@ class Puller:
         clock: Callable[[], str] = now_iso,
         page_size: int | None = None,
         backoff: Backoff = READ_BACKOFF,
+        cancel: threading.Event | None = None,
     ) -> None:
         if not settings.user_id:
             raise ValueError("a user id is needed to sync")
+        self.cancel = cancel if cancel is not None else threading.Event()
         self.backoff = backoff
         self.store = store
         self.client = client
@@ -139,6 +150,8 @@ class Puller:
                 self._pull_table(spec, full, report)
         except _Stop as stop:
             report.stop = stop.problem
+        except _Cancelled:
+            report.cancelled = True
         if report.changed:
             self.store.notify_changed(report.changed)
         return report
@@ -210,6 +223,8 @@ class Puller:
         """One read; transient failures are retried a few times with jittered backoff
         (reads are safe to repeat), anything else stops the pull."""
         for attempt in range(1, READ_ATTEMPTS + 1):
+            if self.cancel.is_set():
+                raise _Cancelled
             report.requests += 1
             try:
                 response: dict[str, Any] = getattr(self.client, operation)(
@@ -220,7 +235,7 @@ class Puller:
                 problem = classify(error)
                 if problem.kind != Kind.TRANSIENT or attempt == READ_ATTEMPTS:
                     raise _Stop(problem) from error
-                time.sleep(self.backoff.delay(attempt))
+                self.cancel.wait(self.backoff.delay(attempt))
         report.read_capacity += float(response.get("ConsumedCapacity", {}).get("CapacityUnits", 0))
         return response
 

@@ -5,6 +5,8 @@ Qt model with instant search and a category filter, the editor, and sync always 
 from __future__ import annotations
 
 import html
+import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -755,6 +757,15 @@ def run_gui(path: Path) -> int:
         window = MainWindow(store)
         window.show()
         code = app.exec()
+        if not window.tasks.wait(0):
+            # Closing waited its 3 s and a request is still unanswered: end now rather than
+            # wait for it (Qt's and Python's thread pools would). As safe as a kill: every
+            # commit is durable, and entries left in flight are resent at the next start.
+            logging.getLogger(__name__).info("quitting with a sync request unanswered")
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
         store.database.close()
     return code
 
