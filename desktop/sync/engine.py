@@ -15,7 +15,7 @@ from typing import Any
 
 from desktop.domain import now_iso
 from desktop.store import outbox, syncstate
-from desktop.store.services import SEARCH_BATCH, Store
+from desktop.store.services import Store
 from desktop.sync.config import SyncSettings
 from desktop.sync.errors import Backoff
 from desktop.sync.pull import Puller, PullReport
@@ -115,11 +115,7 @@ class SyncEngine:
             report.pull = self.puller.pull(full)
             # What the pull brought gets its search entries here, on the sync thread, in
             # short transactions, rather than in the window's next search.
-            while (
-                not self.cancel.is_set()
-                and self.store.catch_up_search(SEARCH_BATCH) == SEARCH_BATCH
-            ):
-                pass
+            self.store.catch_up_search_in_batches(stop=self.cancel.is_set)
             stop = report.pull.stop
             if report.pull.cancelled:
                 report.state, report.message = EngineState.CANCELLED, CANCELLED_MESSAGE
