@@ -22,11 +22,17 @@ and usage events in ``BatchWriteItem`` (<= 25, ``UnprocessedItems`` retried).
 - Errors are classified in :mod:`desktop.sync.errors`; transient ones retry with capped,
   fully jittered backoff persisted per entry; offline, missing credentials and missing
   tables stop the drain and mark nothing failed.
+- Cancelling (``cancel``, set from any thread: the window closing) stops the drain between
+  requests: nothing more is claimed, a request not yet sent puts its entries back to
+  pending untouched, and one already sent is settled from its answer. An entry whose answer
+  never comes (the process ended first) stays in flight and is resent at the next start,
+  which the ``lastOpId`` above makes safe.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -58,6 +64,7 @@ BATCH_WRITE_ITEMS = 25
 UNCONDITIONAL = frozenset({"usage_event"})
 DEFAULT_BACKOFF = Backoff()
 BUSY_MESSAGE = "another Gravy Desktop process is syncing this database"
+CANCELLED_MESSAGE = "stopped on request; the rest goes at the next sync"
 
 
 class EngineState(StrEnum):
@@ -66,6 +73,7 @@ class EngineState(StrEnum):
     CREDENTIALS = "credentials"
     SETUP = "setup"
     BUSY = "busy"  # another process is syncing this database
+    CANCELLED = "cancelled"  # asked to stop (the window closing): the rest waits
     RETRYING = "transient"  # the server kept failing (5xx, throttling): the next cycle retries
     ERROR = "permanent"  # the server refused a read (e.g. access denied)
 
@@ -112,9 +120,11 @@ class PushEngine:
         batch_size: int = TRANSACTION_ACTIONS,
         concurrency: int = 4,
         progress: Callable[[PushReport], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         if not settings.user_id:
             raise ValueError("a user id is needed to sync")
+        self.cancel = cancel if cancel is not None else threading.Event()
         self.progress = progress  # called after each settled request, on the draining thread
         self.store = store
         self.client = client
@@ -164,6 +174,8 @@ class PushEngine:
         if stop is not None:
             report.state = EngineState(stop.kind.value)
             report.message = f"{stop.code}: {stop.message}"
+        elif self.cancel.is_set():
+            report.state, report.message = EngineState.CANCELLED, CANCELLED_MESSAGE
         self.store.notify_queue_changed()
         return report
 
@@ -178,6 +190,7 @@ class PushEngine:
         while True:
             while (
                 stop is None
+                and not self.cancel.is_set()
                 and len(in_flight) < self.concurrency
                 and (deadline is None or time.monotonic() < deadline)
             ):
@@ -317,6 +330,8 @@ class PushEngine:
     # -- sending --------------------------------------------------------------------------
 
     def _transact(self, chunk: list[Claimed], remote: dict[str, RemoteState]) -> _Outcome:
+        if self.cancel.is_set():
+            return _Outcome(again=list(chunk))  # never sent: back to pending, untouched
         outcome = _Outcome(requests=1)
         actions = [self.action(e, remote[e.record_key]) for e in chunk]
         try:
@@ -421,6 +436,9 @@ class PushEngine:
         }
         table = self.table(entries[0].entity)
         for round_ in range(5):
+            if self.cancel.is_set():  # what is left was not sent (again): back to pending
+                outcome.again.extend(pending.values())
+                return outcome
             outcome.requests += 1
             try:
                 response = self.client.batch_write_item(
@@ -444,7 +462,7 @@ class PushEngine:
                     del pending[op_id]
             if not pending:
                 return outcome
-            time.sleep(self.backoff.delay(round_ + 1) / 10)
+            self.cancel.wait(self.backoff.delay(round_ + 1) / 10)
         outcome.later = [
             (e, Classified(Kind.TRANSIENT, "UnprocessedItems", "DynamoDB left it unprocessed"))
             for e in pending.values()

@@ -5,6 +5,8 @@ Qt model with instant search and a category filter, the editor, and sync always 
 from __future__ import annotations
 
 import html
+import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -49,7 +51,7 @@ from desktop import __version__, domain
 from desktop.store import transfer
 from desktop.store.db import AlreadyRunning, InstanceLock, StoreError, open_database
 from desktop.store.outbox import State, record_key
-from desktop.store.services import Changes, NotFound, Store
+from desktop.store.services import SEARCH_BATCH, Changes, NotFound, Store
 from desktop.ui import signin, theme
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
@@ -92,6 +94,8 @@ class TemplateListModel(QAbstractListModel):
 
     IdRole = Qt.ItemDataRole.UserRole + 1
     BadgeRole = Qt.ItemDataRole.UserRole + 2
+    #: A search found the index behind by more than it catches up on the GUI thread.
+    index_behind = Signal()
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -114,13 +118,21 @@ class TemplateListModel(QAbstractListModel):
     def reload(self) -> None:
         self.beginResetModel()
         self._badges = self._store.queue_states()
+        behind = False
         if self._query:
-            self._items = self._store.search_templates(self._query, category=self._category)
+            # A save's entry or a few: written here. Thousands (an import, a pull): by the
+            # window, off the GUI thread, which then searches again (index_behind).
+            self._items = self._store.search_templates(
+                self._query, category=self._category, catch_up=SEARCH_BATCH
+            )
             self._exhausted = True
+            behind = self._store.search_pending() > 0
         else:
             self._items = self._store.list_templates(category=self._category, limit=PAGE_SIZE)
             self._exhausted = len(self._items) < PAGE_SIZE
         self.endResetModel()
+        if behind:
+            self.index_behind.emit()
 
     def refresh_badges(self) -> None:
         self._badges = self._store.queue_states()
@@ -298,6 +310,8 @@ class MainWindow(QMainWindow):
         )
         self.list.selectionModel().currentChanged.connect(self._show_current)
         self.model.modelReset.connect(self._keep_selection)
+        self.model.index_behind.connect(self._catch_up_search)
+        self._indexing = False
         self.sidebar.currentRowChanged.connect(self._show_section)
         self.new_button.clicked.connect(self.new_template)
         self.sync_button.clicked.connect(lambda: self.sync_now())
@@ -345,8 +359,8 @@ class MainWindow(QMainWindow):
         )
         self.delete_action = self._action(file_menu, "De&lete", self._delete_shown, "Ctrl+Delete")
         file_menu.addSeparator()
-        self._action(file_menu, "&Import...", self.import_file, "Ctrl+Shift+I")
-        self._action(file_menu, "&Export backup...", self.export_backup, "Ctrl+Shift+E")
+        self._action(file_menu, "&Import...", lambda: self.import_file(), "Ctrl+Shift+I")
+        self._action(file_menu, "&Export backup...", lambda: self.export_backup(), "Ctrl+Shift+E")
         file_menu.addSeparator()
         settings = self._action(file_menu, "Sync &settings...", self.open_settings)
         # The platform's Preferences key is empty on most Linux desktops: Ctrl+, always.
@@ -651,17 +665,30 @@ class MainWindow(QMainWindow):
             )
         if not path:
             return
-        try:
-            plan = transfer.read_import(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as error:
+        source = Path(path)
+        self.statusBar().showMessage(f"Reading {source.name}...")
+        self.tasks.run(
+            lambda: transfer.read_import(source.read_text(encoding="utf-8")),
+            self._show_import,
+            self._unreadable_import,
+        )
+
+    def _show_import(self, plan: transfer.ImportPlan) -> None:
+        self.statusBar().clearMessage()
+        ImportDialog(self.store, plan, self, self.tasks).exec()
+
+    def _unreadable_import(self, error: BaseException) -> None:
+        self.statusBar().clearMessage()
+        if isinstance(error, OSError | UnicodeDecodeError):
             QMessageBox.warning(self, "Cannot read the file", str(error))
-            return
-        except domain.InvalidInput as error:
+        elif isinstance(error, domain.InvalidInput):
             QMessageBox.warning(self, "Cannot import this file", "\n".join(error.problems))
-            return
-        ImportDialog(self.store, plan, self).exec()
+        else:
+            raise error  # a bug: the excepthook reports it
 
     def export_backup(self, path: str | None = None) -> Path | None:
+        """Write a backup off the GUI thread; the status bar says when it is written.
+        Returns the file it goes to (None: cancelled)."""
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
                 self, "Export backup", "gravy-backup.json", "JSON (*.json)"
@@ -669,13 +696,50 @@ class MainWindow(QMainWindow):
         if not path:
             return None
         target = Path(path)
-        try:
-            transfer.write_backup(target, self.store.export_sections())
-        except OSError as error:
-            QMessageBox.warning(self, "Cannot write the backup", f"{target}: {error.strerror}")
-            return None
-        self.statusBar().showMessage(f"Backup written to {target}", 8_000)
+        store = self.store
+        self.statusBar().showMessage(f"Writing the backup to {target}...")
+        self.tasks.run(
+            lambda: transfer.write_backup(target, store.export_sections()),
+            lambda _counts: self.statusBar().showMessage(f"Backup written to {target}", 8_000),
+            lambda error: self._backup_failed(target, error),
+        )
         return target
+
+    def _backup_failed(self, target: Path, error: BaseException) -> None:
+        self.statusBar().clearMessage()
+        explained = explain(error)
+        if explained is None:
+            raise error  # a bug: the excepthook reports it
+        QMessageBox.warning(self, "Cannot write the backup", f"{target}: {explained[1]}")
+
+    def _catch_up_search(self) -> None:
+        """Thousands of records wait for their search entries (after an import or a pull):
+        write them off the GUI thread with progress in the status bar, then search again."""
+        if self._indexing:
+            return
+        self._indexing = True
+        store = self.store
+        self.tasks.run(
+            lambda progress: store.catch_up_search_in_batches(progress),
+            self._search_caught_up,
+            self._search_index_failed,
+            lambda done, total: self.statusBar().showMessage(
+                f"Indexing for search: {done:,} of {total:,} records"
+            ),
+        )
+
+    def _search_caught_up(self, _written: int) -> None:
+        self._indexing = False
+        self.statusBar().clearMessage()
+        if self.search.text().strip():
+            self.model.set_query(self.search.text())
+
+    def _search_index_failed(self, error: BaseException) -> None:
+        self._indexing = False  # the database's idle catch-up tries again by itself
+        explained = explain(error)
+        if explained is None:
+            raise error  # a bug: the excepthook reports it
+        self.statusBar().showMessage(f"Search may miss some records: {explained[0]}", 8_000)
 
     def open_settings(self) -> None:
         if SettingsDialog(self.store, self.tasks, self).exec():
@@ -880,6 +944,15 @@ def run_gui(path: Path, follow_account: bool = False) -> int:
         window.show()
         code = app.exec()
         quick_fill.close()
+        if not window.tasks.wait(0):
+            # Closing waited its 3 s and a request is still unanswered: end now rather than
+            # wait for it (Qt's and Python's thread pools would). As safe as a kill: every
+            # commit is durable, and entries left in flight are resent at the next start.
+            logging.getLogger(__name__).info("quitting with a sync request unanswered")
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
         store.database.close()
     if accounts.switch_to is not None:  # signed in or out: that account's records, or none
         return run_gui(accounts.switch_to)

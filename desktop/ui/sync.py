@@ -82,6 +82,7 @@ _MODES = {
     EngineState.CREDENTIALS: "signed out",
     EngineState.SETUP: "trouble",
     EngineState.BUSY: "online",
+    EngineState.CANCELLED: "online",
     EngineState.RETRYING: "trouble",
     EngineState.ERROR: "trouble",
 }
@@ -105,6 +106,7 @@ class SyncController(QObject):
         self._closing = False
         self._paused = False
         self._lock = threading.Lock()
+        self._cancel = threading.Event()  # set once, when the window closes
         self.status = SyncStatus("not configured")
 
         self._debounce = QTimer(self, singleShot=True, interval=debounce_ms)
@@ -159,6 +161,7 @@ class SyncController(QObject):
                     make_client(settings),
                     settings,
                     progress=lambda report: self._progress.emit(report.sent),
+                    cancel=self._cancel,
                 )
                 self._engine_settings = settings
             return self._engine.run_once(full)
@@ -225,14 +228,19 @@ class SyncController(QObject):
         self.status = status
         self.status_changed.emit(status)
 
-    def shutdown(self, wait_ms: int = 3_000) -> bool:
-        """Stop the timers and wait briefly for a cycle in flight (a cycle cut short by the
-        process ending is safe: its entries are resent, see push.py). True if idle."""
+    def shutdown(self, wait_ms: int = 2_500) -> bool:
+        """Stop the timers, cancel a cycle in flight and wait for it at most ``wait_ms``.
+        Cancelled, a cycle ends at its next request (pull.py, push.py), usually well within
+        that; one still waiting for an answer then is left to the process's end, which is
+        safe: its entries stay in flight and are resent at the next start (push.py).
+        2.5 s leaves the rest of the README's 3 s for saving and ending the process.
+        True if no background work is left."""
         self._closing = True
         self._debounce.stop()
         self._interval.stop()
+        self._cancel.set()
         finished = self.tasks.wait(wait_ms)
-        with self._lock:
-            if finished and self._engine is not None:
-                self._engine.close()
+        # Never wait on the lock: a cycle that did not finish in time holds it.
+        if finished and self._engine is not None:
+            self._engine.close()
         return finished

@@ -216,12 +216,14 @@ def test_import_with_preview_and_export_a_backup_from_the_window(
         return 1
 
     monkeypatch.setattr(ImportDialog, "exec", preview)
-    window.import_file(str(source))
-    assert shown and "Imported 3 records" in shown[0].summary.text()
+    window.import_file(str(source))  # read, then imported, off the GUI thread
+    qtbot.waitUntil(lambda: bool(shown) and "Imported 3" in shown[0].summary.text(), timeout=5_000)
+    assert "Imported 3 records" in shown[0].summary.text()
     assert [n.title for n in store.nodes("page-1")] == ["Opening", "Close"]
 
     target = window.export_backup(str(tmp_path / "backup.json"))
     assert target is not None
+    qtbot.waitUntil(lambda: "Backup written" in window.statusBar().currentMessage(), timeout=5_000)
     document = json.loads(target.read_text(encoding="utf-8"))
     assert [p["id"] for p in document["pages"]] == ["page-1"] and len(document["nodes"]) == 2
 
