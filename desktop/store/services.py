@@ -763,6 +763,11 @@ class Store:
         with self.database.read() as session:
             return outbox.counts(session)
 
+    def queue_backoff(self) -> tuple[int, float | None]:
+        """How many pending entries wait in backoff, and when the first is due (epoch s)."""
+        with self.database.read() as session:
+            return outbox.in_backoff(session)
+
     def queue_states(self) -> dict[str, State]:
         """Each record with something queued, and the state that matters most to show
         (conflict, then failed, then waiting)."""

@@ -63,6 +63,10 @@ TRANSACTION_BYTES = 4 * 1024 * 1024 - 64 * 1024  # DynamoDB's 4 MB, less request
 BATCH_WRITE_ITEMS = 25
 UNCONDITIONAL = frozenset({"usage_event"})
 DEFAULT_BACKOFF = Backoff()
+#: A retry due this soon after a transient failure is waited for within the drain ...
+SHORT_WAIT_S = 2.0
+#: ... for at most this long in all, per drain.
+SHORT_WAIT_BUDGET_S = 4.0
 BUSY_MESSAGE = "another Gravy Desktop process is syncing this database"
 CANCELLED_MESSAGE = "stopped on request; the rest goes at the next sync"
 
@@ -187,6 +191,7 @@ class PushEngine:
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
         in_flight: set[Future[_Outcome]] = set()
         stop: Classified | None = None
+        waited = 0.0
         while True:
             while (
                 stop is None
@@ -199,6 +204,9 @@ class PushEngine:
                     break
                 in_flight.update(self._pool.submit(request) for request in requests)
             if not in_flight:
+                if stop is None and (slept := self._short_wait(report, waited, deadline)):
+                    waited += slept
+                    continue
                 break
             finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in finished:
@@ -208,11 +216,30 @@ class PushEngine:
                 if self.progress is not None:
                     self.progress(report)
         if stop is not None:
-            # Whatever was claimed but not settled goes back untouched.
+            # Whatever was claimed but not settled goes back unsent: no attempt was made.
             with self.store.database.write() as session:
-                for entry in outbox.entries(session, outbox.State.IN_FLIGHT):
-                    outbox.release(session, entry.id)
+                outbox.unclaim(
+                    session, [e.id for e in outbox.entries(session, outbox.State.IN_FLIGHT)]
+                )
         return stop
+
+    def _short_wait(self, report: PushReport, waited: float, deadline: float | None) -> float:
+        """A transient failure in this drain left entries in backoff: when the first is due
+        within :data:`SHORT_WAIT_S`, wait for it here (the next cycle may be a minute away),
+        at most :data:`SHORT_WAIT_BUDGET_S` per drain; returns the seconds waited (0: stop)."""
+        if report.retried == 0 or self.cancel.is_set():
+            return 0.0
+        with self.store.database.read() as session:
+            count, due = outbox.in_backoff(session)
+        if not count or due is None:
+            return 0.0
+        delay = max(0.0, due - time.time()) + 0.001
+        if delay > SHORT_WAIT_S or waited + delay > SHORT_WAIT_BUDGET_S:
+            return 0.0
+        if deadline is not None and time.monotonic() + delay > deadline:
+            return 0.0
+        self.cancel.wait(delay)
+        return delay
 
     def _next_requests(self) -> list[Callable[[], _Outcome]]:
         """Claim the next ready entries and make them into requests to send."""
@@ -506,8 +533,8 @@ class PushEngine:
             for entry, problem in outcome.failed:
                 outbox.fail(session, entry.id, problem.code, problem.message)
                 log.warning("failed %s %s: %s", entry.op, entry.record_key, problem.code)
-            for entry in outcome.again:
-                outbox.release(session, entry.id)
+            # Not at fault, never applied: unsent, so the claim's attempt is taken back.
+            outbox.unclaim(session, [entry.id for entry in outcome.again])
             for entry, problem in outcome.later:
                 delay = self.backoff.delay(entry.attempts)
                 outbox.retry_later(session, entry.id, problem.code, problem.message, delay)
