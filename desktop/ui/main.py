@@ -469,6 +469,16 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage("No template matches the search", 5_000)
                 return
         self.sidebar.setCurrentRow(0)
+        if self.editor.template_id is None and self.model.rowCount():
+            current = self.list.currentIndex()
+            self.list.setCurrentIndex(current if current.isValid() else self.model.index(0))
+        if self.editor.template_id is None:
+            QMessageBox.information(
+                self,
+                "Nothing to populate yet",
+                "There is no template to fill in yet: press Ctrl+N to write one.",
+            )
+            return
         self.editor.actions_by_name["populate"].trigger()  # saves first, then asks for it
 
     def _focus_body(self) -> None:
