@@ -653,6 +653,11 @@ class Store:
         with self.database.read() as session:
             return outbox.counts(session)
 
+    def change_counts(self) -> dict[State, int]:
+        """Changed records per queue state (a parent absorbs its children's entries)."""
+        with self.database.read() as session:
+            return outbox.change_counts(session)
+
     def queue_states(self) -> dict[str, State]:
         """Each record with something queued, and the state that matters most to show
         (conflict, then failed, then waiting)."""

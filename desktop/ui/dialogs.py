@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from desktop import domain
 from desktop.store import transfer
 from desktop.store.services import Store
-from desktop.ui import theme
+from desktop.ui import theme, words
 from desktop.ui.richtext import word_diff
 from desktop.variables import extract_variables, html_to_text, populate
 
@@ -75,7 +75,7 @@ class PopulateDialog(QDialog):
         for name in self.variables:
             line = QLineEdit(placeholderText=f"[[{name}]]")
             self.inputs[name] = line
-            form.addRow(name, line)
+            form.addRow(words.label(name), line)  # "Job title" for [[job_title]] (issue 15)
             line.textChanged.connect(self._schedule)
         if not self.variables:
             form.addRow(QLabel("This template has no variables."))

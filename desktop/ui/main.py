@@ -70,6 +70,7 @@ from desktop.ui.undo import Edits
 PAGE_SIZE = 200
 ModelIndex = QModelIndex | QPersistentModelIndex
 ALL_CATEGORIES = "All categories"
+APP_NAME = "Gravy Desktop"
 
 
 class StoreSignals(QObject):
@@ -187,7 +188,7 @@ class MainWindow(QMainWindow):
     def __init__(self, store: Store, start_sync: bool = True) -> None:
         super().__init__()
         self.store = store
-        self.setWindowTitle(f"Gravy Desktop {__version__} - {store.database.path.name}")
+        self.setWindowTitle(APP_NAME)  # then the open template's name first (issue 15)
         self.signals = StoreSignals(store)
         self.tasks = Tasks(self)
         self.sync = SyncController(store, self.tasks, parent=self)
@@ -278,8 +279,10 @@ class MainWindow(QMainWindow):
         self.editor.populate_requested.connect(self.populate)
         self.editor.snippet_requested.connect(self.insert_snippet)
         self.editor.history_requested.connect(self.history)
+        self.editor.title.textChanged.connect(self._retitle)
         self.conflicts.changed.connect(self._after_queue_change)
         self.failed.changed.connect(self._after_queue_change)
+        self.failed.open_requested.connect(self._reveal)
         self._undo_button.clicked.connect(self.edits.stack.undo)
         self.edits.stack.indexChanged.connect(self._offer_undo)
         self.edits.on_reveal(self._reveal)
@@ -505,6 +508,11 @@ class MainWindow(QMainWindow):
         self.select(template.templateId)
         self.editor.body.setFocus()
 
+    def _retitle(self) -> None:
+        """The window's title: the open template's name, then the app's (issue 15)."""
+        name = self.editor.title.text().strip() if self.editor.template_id else ""
+        self.setWindowTitle(f"{name} - {APP_NAME}" if name else APP_NAME)
+
     def duplicate_current(self) -> None:
         if self.current_id() is None:
             return
@@ -654,8 +662,6 @@ class MainWindow(QMainWindow):
         text = html.escape(status.text, quote=False)
         if status.mode == "not configured":
             text += f" · {self._settings_link('Set up sync...')}"
-        else:
-            text = f"{html.escape(status.target, quote=False)} · {text}"
         if status.mode in ("signed out", "trouble"):
             text += f" · {self._settings_link('Sync settings...')}"
         if status.message and status.mode in ("offline", "paused", "signed out", "trouble"):
