@@ -47,7 +47,7 @@ from desktop.store import quickfill, transfer
 from desktop.store.db import AlreadyRunning, InstanceLock, StoreError, open_database
 from desktop.store.outbox import State, record_key
 from desktop.store.services import NotFound, Store
-from desktop.ui import signin, theme
+from desktop.ui import icons, signin, theme
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
 from desktop.ui.faults import FaultDialogs, explain, log_to_file
@@ -353,6 +353,7 @@ class MainWindow(QMainWindow):
             self.list.setCurrentIndex(self.model.index(0))
         self._reload_categories()
         self._say_when_empty()
+        icons.decorate(self)  # issue 15: one icon set, following light and dark
         self._restore_geometry()
         self._bind_keys()
         name_controls(self)
