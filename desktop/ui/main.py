@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         self._bind_keys()
         name_controls(self)
-        self.sync.refresh()
+        self._show_sync_status(self.sync.status)  # counted once, as the controller started
         if start_sync:
             self.sync.start()
 

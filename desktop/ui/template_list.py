@@ -9,8 +9,10 @@ with one regular expression, which keeps a page of 200 rows well under a millise
 
 from __future__ import annotations
 
+import ctypes
 import html
 import re
+import sys
 from typing import Any
 
 from PySide6.QtCore import (
@@ -77,6 +79,28 @@ def role_data(template: domain.TemplateSummary, role: int, previews: dict[str, s
     return None
 
 
+def _data(index: ModelIndex, role: int) -> Any:
+    """A role's value read in Python from the model. Not ``index.data(role)``: PySide6
+    6.12 drops a reference to None each time that returns None from a Python model, and
+    painting 10,000 rows crashes the interpreter ("deallocating None")."""
+    model = index.model()
+    return model.data(index, role) if model is not None else None
+
+
+def _give_back_none(before: int) -> None:
+    """PySide6 6.12 on CPython 3.11 drops a reference to None on each call of a C++
+    method returning void (``painter.setPen``, ``save``...): a delegate painting 10,000
+    rows would bring None's count to zero and abort the interpreter ("deallocating None",
+    measured: bench/list_scroll.py crashed after ~140 screenfuls). After each paint, the
+    references taken away are given back. From CPython 3.12 None is immortal: nothing to do."""
+    lost = before - sys.getrefcount(None)
+    for _ in range(max(0, lost)):
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(None))
+
+
+_NONE_MORTAL = sys.version_info < (3, 12)
+
+
 class TemplateDelegate(QStyledItemDelegate):
     """Two lines a row: star, title and "edited 2 h ago"; the preview, then the category.
     A click on the star toggles the favourite (``favourite_clicked`` with the id)."""
@@ -98,6 +122,12 @@ class TemplateDelegate(QStyledItemDelegate):
         return QRect(rect.left() + pad - 2, rect.top() + pad - 2, line + 4, line + 4)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        before = sys.getrefcount(None) if _NONE_MORTAL else 0
+        self._paint(painter, option, index)
+        if _NONE_MORTAL:
+            _give_back_none(before)
+
+    def _paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         self.initStyleOption(option, index)
         style = option.widget.style() if option.widget else None
         text_role = QPalette.ColorRole.Text
@@ -116,11 +146,11 @@ class TemplateDelegate(QStyledItemDelegate):
         rect: QRect = option.rect.adjusted(pad, pad, -pad, -pad)
         painter.save()
         star = self._star_rect(option)
-        favourite = bool(index.data(FavoriteRole))
+        favourite = bool(_data(index, FavoriteRole))
         painter.setPen(QColor("#e0a100") if favourite else muted)
         painter.drawText(star, Qt.AlignmentFlag.AlignCenter, STAR if favourite else NO_STAR)
         left = star.right() + 4
-        edited = str(index.data(EditedRole) or "")
+        edited = str(_data(index, EditedRole) or "")
         small: QFont = QFont(option.font)
         small.setPointSizeF(max(7.0, small.pointSizeF() * 0.88))
         painter.setFont(small)
@@ -131,12 +161,12 @@ class TemplateDelegate(QStyledItemDelegate):
         title_font = QFont(option.font)
         title_font.setBold(True)
         painter.setFont(title_font)
-        badge = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-        title = str(index.data(TitleRole) or "")
+        badge = str(_data(index, Qt.ItemDataRole.DisplayRole) or "")
+        title = str(_data(index, TitleRole) or "")
         # Only what needs the writer (failed, conflict): "waiting" is the status bar's count.
-        loud = str(index.data(BadgeRole) or "") in ("failed", "conflict")
+        loud = str(_data(index, BadgeRole) or "") in ("failed", "conflict")
         mark = badge[: badge.index(title)].strip() if loud and title in badge else ""
-        foreground = index.data(Qt.ItemDataRole.ForegroundRole)
+        foreground = _data(index, Qt.ItemDataRole.ForegroundRole)
         painter.setPen(foreground if isinstance(foreground, QColor) and not selected else ink)
         title_rect = QRect(left, rect.top(), top.width() - edited_width - 8, line)
         shown = f"{mark} {title}".strip() if mark else title
@@ -148,7 +178,7 @@ class TemplateDelegate(QStyledItemDelegate):
             ),
         )
         painter.setFont(small)
-        category = str(index.data(CategoryRole) or "")
+        category = str(_data(index, CategoryRole) or "")
         second = QRect(left, rect.top() + line + 4, rect.right() - left, line)
         category_width = 0
         if category:
@@ -162,7 +192,7 @@ class TemplateDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(chip_rect, 6, 6)
             painter.setPen(muted)
             painter.drawText(chip_rect, Qt.AlignmentFlag.AlignCenter, chip)
-        preview = str(index.data(PreviewRole) or "")
+        preview = str(_data(index, PreviewRole) or "")
         preview_rect = QRect(left, second.top(), second.width() - category_width - 8, line)
         painter.setPen(muted)
         painter.drawText(
@@ -186,7 +216,7 @@ class TemplateDelegate(QStyledItemDelegate):
             and isinstance(event, QMouseEvent)
             and self._star_rect(option).contains(event.position().toPoint())
         ):
-            self.favourite_clicked.emit(str(index.data(IdRole)))
+            self.favourite_clicked.emit(str(_data(index, IdRole)))
             return True
         return super().editorEvent(event, model, option, index)
 

@@ -105,3 +105,17 @@ def test_empty_states_say_what_to_do_and_samples_are_one_click(
     qtbot.waitUntil(lambda: window.model.rowCount() == 0)
     assert window.list.empty_text.startswith("No template matches \u201czebra crossing\u201d")
     shoot(window, "template_list_no_results")
+
+
+def test_painting_the_list_keeps_none_alive(window: MainWindow, store: Store) -> None:
+    """PySide6 drops a reference to None per void C++ call on CPython 3.11; the delegate
+    gives them back, or scrolling 10,000 rows aborts the interpreter."""
+    import sys
+
+    for number in range(30):
+        store.create_template(f"Row {number}", content="<p>text</p>", category="c")
+    window.resize(900, 900)
+    before = sys.getrefcount(None)
+    for _ in range(20):
+        window.list.viewport().repaint()
+    assert sys.getrefcount(None) >= before - 100, (before, sys.getrefcount(None))
