@@ -116,7 +116,7 @@ SECTIONS = (
     "source-branch",
     "alert-circle-outline",
 )
-#: The editor's toolbar: formatting (icons only), then actions (icon and word).
+#: The editor's toolbar: actions (icon and word), then formatting (icons only).
 FORMATTING = {
     "bold": "format-bold",
     "italic": "format-italic",
@@ -146,9 +146,9 @@ PROMINENT = ("populate", "history")
 
 
 def decorate(window: Any) -> None:
-    """Give the window's sidebar, editor toolbar and buttons their icons: formatting as
-    icons alone (the words in tooltips), Variable and Snippet with their words, Populate
-    and History with their words in bold (the writer's main actions)."""
+    """Give the window's sidebar, editor toolbar and buttons their icons: Populate and
+    History first, with their words in bold (the writer's main actions), Variable and
+    Snippet with their words, then formatting as icons alone (the words in tooltips)."""
     if _font() is None:
         return
     for row, name in enumerate(SECTIONS):
@@ -158,6 +158,17 @@ def decorate(window: Any) -> None:
     editor = window.editor
     toolbar: QToolBar = editor.toolbar
     toolbar.setIconSize(QSize(18, 18))
+    # The writer's actions first, so a narrow window keeps them in view (formatting, not
+    # they, goes into the toolbar's overflow menu).
+    first = toolbar.actions()[0] if toolbar.actions() else None
+    for key in ("populate", "history", "variable", "snippet"):
+        moved = editor.actions_by_name.get(key)
+        if moved is not None and first is not None:
+            toolbar.insertAction(first, moved)
+    if first is not None:
+        toolbar.insertSeparator(first)
+    if toolbar.actions() and toolbar.actions()[-1].isSeparator():
+        toolbar.removeAction(toolbar.actions()[-1])
     for key, name in {**FORMATTING, **ACTIONS}.items():
         action = editor.actions_by_name.get(key)
         if action is None:
