@@ -9,7 +9,6 @@ with one regular expression, which keeps a page of 200 rows well under a millise
 
 from __future__ import annotations
 
-import ctypes
 import html
 import re
 import sys
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from desktop import domain
 from desktop.ui import words
+from desktop.ui.icons import NONE_MORTAL, give_back_none
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -87,20 +87,6 @@ def _data(index: ModelIndex, role: int) -> Any:
     return model.data(index, role) if model is not None else None
 
 
-def _give_back_none(before: int) -> None:
-    """PySide6 6.12 on CPython 3.11 drops a reference to None on each call of a C++
-    method returning void (``painter.setPen``, ``save``...): a delegate painting 10,000
-    rows would bring None's count to zero and abort the interpreter ("deallocating None",
-    measured: bench/list_scroll.py crashed after ~140 screenfuls). After each paint, the
-    references taken away are given back. From CPython 3.12 None is immortal: nothing to do."""
-    lost = before - sys.getrefcount(None)
-    for _ in range(max(0, lost)):
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(None))
-
-
-_NONE_MORTAL = sys.version_info < (3, 12)
-
-
 class TemplateDelegate(QStyledItemDelegate):
     """Two lines a row: star, title and "edited 2 h ago"; the preview, then the category.
     A click on the star toggles the favourite (``favourite_clicked`` with the id)."""
@@ -122,10 +108,10 @@ class TemplateDelegate(QStyledItemDelegate):
         return QRect(rect.left() + pad - 2, rect.top() + pad - 2, line + 4, line + 4)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
-        before = sys.getrefcount(None) if _NONE_MORTAL else 0
+        before = sys.getrefcount(None) if NONE_MORTAL else 0
         self._paint(painter, option, index)
-        if _NONE_MORTAL:
-            _give_back_none(before)
+        if NONE_MORTAL:
+            give_back_none(before)
 
     def _paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         self.initStyleOption(option, index)

@@ -48,3 +48,16 @@ def test_sidebar_toolbar_and_buttons_have_icons_that_follow_the_theme(
     shoot(window, "icons_dark")
     theme.choose("light")
     assert light.lightness() < 110 < dark.lightness(), (light.name(), dark.name())
+
+
+def test_painting_icons_keeps_none_alive(window: MainWindow) -> None:
+    """Icons are painted on every repaint of the toolbar and sidebar: the references to
+    None that PySide6 drops on CPython 3.11 are given back (else a long session aborts)."""
+    import sys
+
+    before = sys.getrefcount(None)
+    for _ in range(30):
+        window.editor.toolbar.repaint()
+        window.sidebar.viewport().repaint()
+        window.sidebar.item(0).icon().pixmap(QSize(24, 24))
+    assert sys.getrefcount(None) >= before - 100, (before, sys.getrefcount(None))
