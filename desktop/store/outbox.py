@@ -422,6 +422,18 @@ def counts(session: Session) -> dict[State, int]:
     return {state: found.get(state, 0) for state in State}
 
 
+def change_counts(session: Session) -> dict[State, int]:
+    """Changed records per state, as a writer counts them: a record's entries are one
+    change, and a child's entries (a template's version, a page's node) belong to its
+    parent's change. ``counts`` counts queue entries; the status bar shows these."""
+    group = func.coalesce(OutboxEntry.parent_key, OutboxEntry.record_key)
+    rows = session.execute(
+        select(OutboxEntry.state, func.count(func.distinct(group))).group_by(OutboxEntry.state)
+    ).all()
+    found = {State(state): int(count) for state, count in rows}
+    return {state: found.get(state, 0) for state in State}
+
+
 def entries(session: Session, state: State | None = None) -> Sequence[OutboxEntry]:
     query = select(OutboxEntry).order_by(OutboxEntry.id)
     if state is not None:

@@ -305,16 +305,44 @@ class Store:
         self._notify([("template", template_id)])
         return deleted
 
+    #: The list's orders (issue 15): recently edited, by title, most used.
+    TEMPLATE_ORDERS = {
+        "recent": "updated_at DESC",
+        "title": "title COLLATE NOCASE, updated_at DESC",
+        "used": "usage_count DESC, updated_at DESC",
+    }
+
     def list_templates(
-        self, category: str | None = None, limit: int = -1, offset: int = 0
+        self,
+        category: str | None = None,
+        limit: int = -1,
+        offset: int = 0,
+        order: str = "recent",
+        favourites: bool = False,
     ) -> list[domain.TemplateSummary]:
-        """Templates without their content, most recently edited first."""
+        """Templates without their content, most recently edited first (or ``order``)."""
         where, params = ("category = ?", (category,)) if category is not None else ("1", ())
+        if favourites:
+            where += " AND is_favorite = 1"
+        sql_order = self.TEMPLATE_ORDERS[order] + " LIMIT ? OFFSET ?"
         with self.database.read() as session:
-            found = rows.template_summaries(
-                session, where, (*params, limit, offset), order="updated_at DESC LIMIT ? OFFSET ?"
-            )
+            found = rows.template_summaries(session, where, (*params, limit, offset), sql_order)
         return [summary for _, summary in found]
+
+    def template_previews(self, template_ids: Sequence[str], chars: int = 600) -> dict[str, str]:
+        """The start of each template's content (HTML, cut at ``chars``): what the list
+        shows under a title. One query per page of the list; cutting in SQL keeps it
+        cheap however long the templates are."""
+        if not template_ids:
+            return {}
+        marks = ",".join("?" * len(template_ids))
+        with self.database.read() as session:
+            found = rows.raw(session).execute(
+                f"SELECT template_id, substr(content, 1, ?) FROM templates"
+                f" WHERE template_id IN ({marks})",
+                (chars, *template_ids),
+            )
+            return {template_id: head or "" for template_id, head in found}
 
     def count_templates(self) -> int:
         with self.database.read() as session:
@@ -767,6 +795,11 @@ class Store:
         """How many pending entries wait in backoff, and when the first is due (epoch s)."""
         with self.database.read() as session:
             return outbox.in_backoff(session)
+
+    def change_counts(self) -> dict[State, int]:
+        """Changed records per queue state (a parent absorbs its children's entries)."""
+        with self.database.read() as session:
+            return outbox.change_counts(session)
 
     def queue_states(self) -> dict[str, State]:
         """Each record with something queued, and the state that matters most to show

@@ -32,7 +32,7 @@ from desktop import domain
 from desktop.store import transfer
 from desktop.store.db import StoreError
 from desktop.store.services import Progress, Store
-from desktop.ui import theme
+from desktop.ui import theme, words
 from desktop.ui.faults import explain
 from desktop.ui.richtext import word_diff
 from desktop.ui.tasks import Tasks
@@ -116,7 +116,7 @@ class PopulateDialog(QDialog):
         for name in self.variables:
             line = QLineEdit(placeholderText=f"[[{name}]]")
             self.inputs[name] = line
-            form.addRow(name, line)
+            form.addRow(words.label(name), line)  # "Job title" for [[job_title]] (issue 15)
             line.textChanged.connect(self._schedule)
         if not self.variables:
             form.addRow(QLabel("This template has no variables."))

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QFileDialog,
+    QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
-    QListView,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -48,11 +48,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__, domain
-from desktop.store import transfer
+from desktop.store import quickfill, transfer
 from desktop.store.db import AlreadyRunning, InstanceLock, StoreError, open_database
 from desktop.store.outbox import State, record_key
 from desktop.store.services import SEARCH_BATCH, Changes, NotFound, Store
-from desktop.ui import signin, theme
+from desktop.ui import icons, signin, theme
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
 from desktop.ui.faults import FaultDialogs, explain, log_to_file
@@ -67,14 +67,24 @@ from desktop.ui.records import (
     preset_section,
     snippet_section,
 )
+from desktop.ui.samples import add_samples
 from desktop.ui.settings import SettingsDialog
 from desktop.ui.sync import SyncController, SyncStatus
 from desktop.ui.tasks import Tasks
+from desktop.ui.template_list import (
+    ORDERS,
+    VIEWS,
+    TemplateDelegate,
+    TemplateListView,
+    plain_preview,
+    role_data,
+)
 from desktop.ui.undo import Edits
 
 PAGE_SIZE = 200
 ModelIndex = QModelIndex | QPersistentModelIndex
 ALL_CATEGORIES = "All categories"
+APP_NAME = "Gravy Desktop"
 
 
 class StoreSignals(QObject):
@@ -102,6 +112,8 @@ class TemplateListModel(QAbstractListModel):
         self._store = store
         self._query = ""
         self._category: str | None = None
+        self._order, self._view = "recent", "all"  # issue 15: sort box and view box
+        self._previews: dict[str, str] = {}
         self._items: list[domain.TemplateSummary] = []
         self._badges: dict[str, State] = {}
         self._exhausted = False
@@ -115,20 +127,49 @@ class TemplateListModel(QAbstractListModel):
         self._category = category
         self.reload()
 
+    def set_order(self, order: str) -> None:
+        self._order = order
+        self.reload()
+
+    def set_view(self, view: str) -> None:
+        self._view = view
+        self.reload()
+
+    def _page(self, offset: int) -> list[domain.TemplateSummary]:
+        """A page of the list in the chosen view and order, with its previews read."""
+        if self._view == "recent":  # recently used: Populate and Quick Fill, newest first
+            found = [] if offset else quickfill.recent_summaries(self._store, PAGE_SIZE)
+        else:
+            found = self._store.list_templates(
+                category=self._category,
+                limit=PAGE_SIZE,
+                offset=offset,
+                order=self._order,
+                favourites=self._view == "favourites",
+            )
+        self._read_previews(found)
+        return found
+
+    def _read_previews(self, found: list[domain.TemplateSummary]) -> None:
+        heads = self._store.template_previews([t.templateId for t in found])
+        self._previews.update({key: plain_preview(head) for key, head in heads.items()})
+
     def reload(self) -> None:
         self.beginResetModel()
         self._badges = self._store.queue_states()
         behind = False
+        self._previews = {}
         if self._query:
             # A save's entry or a few: written here. Thousands (an import, a pull): by the
             # window, off the GUI thread, which then searches again (index_behind).
             self._items = self._store.search_templates(
                 self._query, category=self._category, catch_up=SEARCH_BATCH
             )
+            self._read_previews(self._items)
             self._exhausted = True
             behind = self._store.search_pending() > 0
         else:
-            self._items = self._store.list_templates(category=self._category, limit=PAGE_SIZE)
+            self._items = self._page(0)
             self._exhausted = len(self._items) < PAGE_SIZE
         self.endResetModel()
         if behind:
@@ -146,9 +187,7 @@ class TemplateListModel(QAbstractListModel):
         return not parent.isValid() and not self._exhausted
 
     def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:  # noqa: B008
-        more = self._store.list_templates(
-            category=self._category, limit=PAGE_SIZE, offset=len(self._items)
-        )
+        more = self._page(len(self._items))
         self._exhausted = len(more) < PAGE_SIZE
         if more:
             start = len(self._items)
@@ -176,7 +215,7 @@ class TemplateListModel(QAbstractListModel):
             return template.templateId
         if role == self.BadgeRole:
             return badge
-        return None
+        return role_data(template, role, self._previews)  # what the delegate paints
 
     def template_at(self, row: int) -> domain.TemplateSummary:
         return self._items[row]
@@ -213,7 +252,7 @@ class MainWindow(QMainWindow):
     def __init__(self, store: Store, start_sync: bool = True) -> None:
         super().__init__()
         self.store = store
-        self.setWindowTitle(f"Gravy Desktop {__version__} - {store.database.path.name}")
+        self.setWindowTitle(APP_NAME)  # then the open template's name first (issue 15)
         self.signals = StoreSignals(store)
         self.tasks = Tasks(self)
         self.sync = SyncController(store, self.tasks, parent=self)
@@ -237,18 +276,32 @@ class MainWindow(QMainWindow):
         self.category.setAccessibleName("Category filter")
         self.category.addItem(ALL_CATEGORIES, None)
         self.model = TemplateListModel(store)
-        self.list = QListView()
+        self.list = TemplateListView()
         self.list.setAccessibleName("Templates")
         self.list.setModel(self.model)
         self.list.setUniformItemSizes(True)
+        # Issue 15: rows painted from the model's roles; a view and an order; samples.
+        self.delegate = TemplateDelegate(self.list)
+        self.list.setItemDelegate(self.delegate)
+        self.view_box, self.order_box = QComboBox(), QComboBox()
+        self.view_box.setAccessibleName("Show")
+        self.order_box.setAccessibleName("Sort by")
+        for box, options in ((self.view_box, VIEWS), (self.order_box, ORDERS)):
+            for label, key in options:
+                box.addItem(label, key)
+        self.samples_button = QPushButton("Add sample templates")
         self.new_button = QPushButton("New template")
         self.editor = TemplateEditor(store)
         column = QWidget()
         left = QVBoxLayout(column)
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.search)
-        left.addWidget(self.category)
+        choices = QHBoxLayout()
+        for box in (self.view_box, self.category, self.order_box):
+            choices.addWidget(box, 1)
+        left.addLayout(choices)
         left.addWidget(self.list, 1)
+        left.addWidget(self.samples_button)
         left.addWidget(self.new_button)
         self.splitter = QSplitter()
         self.splitter.addWidget(column)
@@ -309,6 +362,15 @@ class MainWindow(QMainWindow):
             lambda _i: self.model.set_category(self.category.currentData())
         )
         self.list.selectionModel().currentChanged.connect(self._show_current)
+        self.view_box.currentIndexChanged.connect(
+            lambda _i: self.model.set_view(self.view_box.currentData())
+        )
+        self.order_box.currentIndexChanged.connect(
+            lambda _i: self.model.set_order(self.order_box.currentData())
+        )
+        self.delegate.favourite_clicked.connect(self.toggle_favourite)
+        self.samples_button.clicked.connect(lambda: add_samples(self.store))
+        self.model.modelReset.connect(self._say_when_empty)
         self.model.modelReset.connect(self._keep_selection)
         self.model.index_behind.connect(self._catch_up_search)
         self._indexing = False
@@ -321,8 +383,10 @@ class MainWindow(QMainWindow):
         self.editor.populate_requested.connect(self.populate)
         self.editor.snippet_requested.connect(self.insert_snippet)
         self.editor.history_requested.connect(self.history)
+        self.editor.title.textChanged.connect(self._retitle)
         self.conflicts.changed.connect(self._after_queue_change)
         self.failed.changed.connect(self._after_queue_change)
+        self.failed.open_requested.connect(self._reveal)
         self._undo_button.clicked.connect(self.edits.stack.undo)
         self.edits.stack.indexChanged.connect(self._offer_undo)
         self.edits.on_reveal(self._reveal)
@@ -331,10 +395,12 @@ class MainWindow(QMainWindow):
         if self.model.rowCount():  # open on the most recent template, ready to type
             self.list.setCurrentIndex(self.model.index(0))
         self._reload_categories()
+        self._say_when_empty()
+        icons.decorate(self)  # issue 15: one icon set, following light and dark
         self._restore_geometry()
         self._bind_keys()
         name_controls(self)
-        self.sync.refresh()
+        self._show_sync_status(self.sync.status)  # counted once, as the controller started
         if start_sync:
             self.sync.start()
 
@@ -358,6 +424,8 @@ class MainWindow(QMainWindow):
             file_menu, "&Duplicate", self.duplicate_current, "Ctrl+D"
         )
         self.delete_action = self._action(file_menu, "De&lete", self._delete_shown, "Ctrl+Delete")
+        star = lambda: self.toggle_favourite(self.current_id())  # noqa: E731
+        self._action(file_menu, "Fa&vourite", star, "Ctrl+Shift+D")
         file_menu.addSeparator()
         self._action(file_menu, "&Import...", lambda: self.import_file(), "Ctrl+Shift+I")
         self._action(file_menu, "&Export backup...", lambda: self.export_backup(), "Ctrl+Shift+E")
@@ -602,6 +670,38 @@ class MainWindow(QMainWindow):
         self.select(template.templateId)
         self.editor.body.setFocus()
 
+    def toggle_favourite(self, template_id: str | None) -> None:
+        """Star the template (listed first in Quick Fill and in the Favourites view), or
+        no longer (issue 15)."""
+        if not template_id:
+            return
+        if template_id == self.editor.template_id:
+            self.editor.save()
+        favourite = self.store.get_template(template_id).isFavorite
+        quickfill.set_favourite(self.store, template_id, not favourite)
+
+    def _say_when_empty(self) -> None:
+        """What an empty list says to do (and, with no template at all, the samples)."""
+        query, view = self.search.text().strip(), self.view_box.currentData()
+        none_at_all = not query and view == "all" and self.store.count_templates() == 0
+        self.samples_button.setVisible(none_at_all)
+        if query:
+            text = f"No template matches \u201c{query}\u201d.\nTry other words, or clear the search"
+        elif none_at_all:
+            text = "No templates yet.\nPress Ctrl+N for a new one, or add a few samples below."
+        elif view == "favourites":
+            text = "No favourites yet.\nClick the star by a template (or Ctrl+Shift+D) to add it."
+        elif view == "recent":
+            text = "Nothing used yet.\nTemplates you Populate or Quick Fill appear here."
+        else:
+            text = "No template in this category."
+        self.list.set_empty_text(text)
+
+    def _retitle(self) -> None:
+        """The window's title: the open template's name, then the app's (issue 15)."""
+        name = self.editor.title.text().strip() if self.editor.template_id else ""
+        self.setWindowTitle(f"{name} - {APP_NAME}" if name else APP_NAME)
+
     def duplicate_current(self) -> None:
         if self.current_id() is None:
             return
@@ -812,8 +912,6 @@ class MainWindow(QMainWindow):
         text = html.escape(status.text, quote=False)
         if status.mode == "not configured":
             text += f" · {self._settings_link('Set up sync...')}"
-        else:
-            text = f"{html.escape(status.target, quote=False)} · {text}"
         if status.mode in ("signed out", "trouble"):
             text += f" · {self._settings_link('Sync settings...')}"
         if status.message and status.mode in ("offline", "paused", "signed out", "trouble"):

@@ -16,6 +16,7 @@ from desktop.sync.config import SyncSettings, load_settings, make_client
 from desktop.sync.engine import CycleReport, SyncEngine, last_success
 from desktop.sync.errors import classify
 from desktop.sync.push import EngineState
+from desktop.ui import words
 from desktop.ui.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -40,40 +41,7 @@ class SyncStatus:
 
     @property
     def text(self) -> str:
-        if self.mode == "not configured":
-            head = "No sync target: changes wait on this computer"
-        elif self.mode == "syncing":
-            head = f"Syncing... {self.sent_this_cycle} sent"
-        elif self.mode == "paused":
-            head = "Sync paused"
-        elif self.mode == "offline":
-            head = "Offline: changes wait on this computer"
-        elif self.mode == "signed out" and "sign in again" in self.message:
-            head = "Signed out: sign in again to sync (changes wait on this computer)"
-        elif self.mode == "signed out":
-            head = "Sync paused: the AWS credentials are missing or were refused"
-        elif self.mode == "trouble":
-            head = f"Sync problem: {_first_line(self.message)}" if self.message else "Sync problem"
-        else:
-            head = self.mode.capitalize()
-        parts = [head, f"{self.queued} queued"]
-        if self.failed:
-            parts.append(f"{self.failed} failed")
-        if self.conflicts:
-            parts.append(f"{self.conflicts} in conflict")
-        parts.append(
-            f"last sync {_short(self.last_success)}" if self.last_success else "never synced"
-        )
-        return " · ".join(parts)
-
-
-def _first_line(message: str, limit: int = 90) -> str:
-    line = message.strip().splitlines()[0] if message.strip() else ""
-    return line if len(line) <= limit else line[: limit - 1] + "\u2026"
-
-
-def _short(stamp: str) -> str:
-    return stamp.replace("T", " ")[:16] + " UTC"
+        return words.status_line(self)  # the writer's words: desktop/ui/words.py
 
 
 _MODES = {
@@ -195,7 +163,7 @@ class SyncController(QObject):
     # -- status ---------------------------------------------------------------------------
 
     def _counts(self) -> SyncStatus:
-        counts = self.store.queue_counts()
+        counts = self.store.change_counts()  # changed records, not queue entries
         settings = load_settings(self.store)
         mode = self.status.mode if settings.configured else "not configured"
         if settings.configured and mode == "not configured":
