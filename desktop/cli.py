@@ -14,7 +14,9 @@ import json
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from getpass import getuser
 from pathlib import Path
 from typing import Any, NoReturn
@@ -549,6 +551,7 @@ def _sync(args: argparse.Namespace, store: Store) -> int:
     engine = PushEngine(store, make_client(settings), settings)
     report = engine.drain()
     after = store.queue_counts()
+    waiting, due = store.queue_backoff()
     summary = {
         "sent": report.sent,
         "retrying": report.retried,
@@ -558,6 +561,8 @@ def _sync(args: argparse.Namespace, store: Store) -> int:
         "state": report.state,
         "message": report.message,
         "queue": after,
+        "in_backoff": waiting,
+        "next_attempt_at": _iso(due) if due is not None else None,
     }
     _print(
         args,
@@ -568,11 +573,23 @@ def _sync(args: argparse.Namespace, store: Store) -> int:
             f"queue: {after[State.PENDING]} pending, {after[State.FAILED]} failed, "
             f"{after[State.CONFLICT]} conflicts",
         ]
+        + (
+            [
+                f"{waiting} waiting in backoff; next attempt due at {_iso(due)} "
+                f"(in {max(0.0, due - time.time()):.1f} s)"
+            ]
+            if due is not None
+            else []
+        )
         + ([f"stopped: {report.state}: {report.message}"] if report.state != "idle" else []),
     )
     if report.state != "idle":
         return EXIT_ENVIRONMENT
     return EXIT_FAILED if after[State.FAILED] or after[State.CONFLICT] else EXIT_OK
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
 
 
 def _sync_run(args: argparse.Namespace, store: Store, settings: SyncSettings) -> int:

@@ -6,7 +6,14 @@ Life of an entry::
        ^                  |  \\--fail--> failed --retry--> pending
        |                  |   \\-conflict--> conflict --retry--> pending
        +---retry_later----+   (failed / conflict leave only by retry or discard)
-       +---release--------+   (offline, credentials: not an attempt that failed)
+       +---release--------+   (sent and refused, merged: an attempt, sent again at once)
+       +---unclaim--------+   (never sent: offline, credentials, cancelled, or an innocent
+                               entry of a cancelled transaction: the attempt is taken back)
+
+``attempts`` counts the requests that may have reached the server: a claim counts one (the
+process may die with the request on the wire) and :func:`unclaim` takes it back when the
+request certainly did not go out or changed nothing. Backoff grows with it; an entry with no
+attempt is unsent and may still be coalesced.
 
 Coalescing (only ever into the *open tail* of a record: its trailing entries that are
 pending and have never been sent. An entry that was sent, even once, may have been applied
@@ -313,10 +320,47 @@ def retry_later(session: Session, entry_id: int, code: str, message: str, delay_
 
 
 def release(session: Session, entry_id: int) -> None:
-    """Back to pending with no error recorded (offline, credentials missing): not a failure."""
+    """Back to pending with no error recorded: the server answered it (its write was refused
+    and merged), so the attempt stands."""
     entry = _get(session, entry_id)
     entry.state = State.PENDING
     entry.updated_at = now_iso()
+
+
+def unclaim(session: Session, entry_ids: list[int]) -> None:
+    """Back to pending, unsent: the request never reached the server (offline, no
+    credentials, cancelled) or changed nothing there (an innocent entry of a cancelled
+    transaction). The claim's attempt is taken back, so backoff and coalescing see it as
+    never sent; except when a newer entry of its record was queued while it was claimed:
+    reopening it would put two open entries in the record's tail, so such an entry stays
+    closed, one attempt up."""
+    session.flush()  # the ORM's pending changes first: this writes on the driver
+    stamp = now_iso()
+    for start in range(0, len(entry_ids), 500):
+        chunk = entry_ids[start : start + 500]
+        raw(session).execute(
+            "UPDATE outbox SET state = ?, updated_at = ?, attempts = CASE WHEN attempts > 1 "
+            "OR (attempts = 1 AND NOT EXISTS (SELECT 1 FROM outbox AS n "
+            "WHERE n.record_key = outbox.record_key AND n.id > outbox.id)) "
+            "THEN attempts - 1 ELSE attempts END "
+            f"WHERE state = ? AND id IN ({','.join('?' * len(chunk))})",
+            (str(State.PENDING), stamp, str(State.IN_FLIGHT), *chunk),
+        )
+
+
+def in_backoff(session: Session, now: float | None = None) -> tuple[int, float | None]:
+    """Pending entries whose next attempt is not due yet, and the earliest due time."""
+    moment = time.time() if now is None else now
+    count, due = (
+        raw(session)
+        .execute(
+            "SELECT count(*), min(next_attempt_at) FROM outbox "
+            "WHERE state = ? AND next_attempt_at > ?",
+            (str(State.PENDING), moment),
+        )
+        .fetchone()
+    )
+    return int(count), (float(due) if due is not None else None)
 
 
 def fail(session: Session, entry_id: int, code: str, message: str) -> None:
@@ -373,6 +417,18 @@ def discard(session: Session, entry_id: int) -> OutboxEntry:
 def counts(session: Session) -> dict[State, int]:
     rows = session.execute(
         select(OutboxEntry.state, func.count()).group_by(OutboxEntry.state)
+    ).all()
+    found = {State(state): int(count) for state, count in rows}
+    return {state: found.get(state, 0) for state in State}
+
+
+def change_counts(session: Session) -> dict[State, int]:
+    """Changed records per state, as a writer counts them: a record's entries are one
+    change, and a child's entries (a template's version, a page's node) belong to its
+    parent's change. ``counts`` counts queue entries; the status bar shows these."""
+    group = func.coalesce(OutboxEntry.parent_key, OutboxEntry.record_key)
+    rows = session.execute(
+        select(OutboxEntry.state, func.count(func.distinct(group))).group_by(OutboxEntry.state)
     ).all()
     found = {State(state): int(count) for state, count in rows}
     return {state: found.get(state, 0) for state in State}

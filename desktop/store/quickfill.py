@@ -32,6 +32,14 @@ def recent_template_ids(store: Store, limit: int = 10) -> list[str]:
         return [template_id for (template_id,) in found]
 
 
+def recent_summaries(store: Store, limit: int = 200) -> list[domain.TemplateSummary]:
+    """The recently used templates, newest use first (the list's Recent view)."""
+    ids = recent_template_ids(store, limit)
+    marks = ",".join("?" * len(ids))
+    found = {s.templateId: s for s in _summaries(store, f"template_id IN ({marks})", tuple(ids))}
+    return [found[template_id] for template_id in ids if template_id in found]
+
+
 def _summaries(
     store: Store, where: str, params: tuple[Any, ...], order: str = "seq"
 ) -> list[domain.TemplateSummary]:

@@ -38,6 +38,11 @@ def behind(session: Session) -> bool:
     return raw(session).execute("SELECT 1 FROM search_pending LIMIT 1").fetchone() is not None
 
 
+def pending(session: Session) -> int:
+    """How many search entries are still to be written."""
+    return int(raw(session).execute("SELECT count(*) FROM search_pending").fetchone()[0])
+
+
 def catch_up(session: Session, limit: int | None = None) -> int:
     """Bring up to ``limit`` pending search entries up to date (the record as it is now,
     or no entry if it is gone); returns how many, in the caller's write transaction."""

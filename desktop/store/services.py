@@ -42,6 +42,8 @@ from desktop.store.remote import CHILDREN, PARENTS
 log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=domain.Record)
+#: Reports the progress of long work: (done, total).
+Progress = Callable[[int, int], None]
 
 #: Content saves closer together than this fold into the newest version while that version
 #: has not left the device yet, so a burst of autosaves is one entry in the history.
@@ -126,6 +128,28 @@ class Store:
                 return 0
         with self.database.write() as session:
             return search.catch_up(session, limit)
+
+    def search_pending(self) -> int:
+        """How many records wait for their search entry."""
+        with self.database.read() as session:
+            return search.pending(session)
+
+    def catch_up_search_in_batches(
+        self, progress: Progress | None = None, stop: Callable[[], bool] | None = None
+    ) -> int:
+        """Write every pending search entry, :data:`SEARCH_BATCH` per transaction (so a
+        save meanwhile waits for one short batch, never for the whole catch-up), reporting
+        ``progress(done, total)`` after each, until done or ``stop()``; how many written."""
+        total = self.search_pending()
+        done = 0
+        while not (stop is not None and stop()):
+            written = self.catch_up_search(SEARCH_BATCH)
+            done += written
+            if progress is not None:
+                progress(min(done, total), max(total, done))
+            if written < SEARCH_BATCH:
+                break
+        return done
 
     # -- change notification -------------------------------------------------------------
 
@@ -281,16 +305,44 @@ class Store:
         self._notify([("template", template_id)])
         return deleted
 
+    #: The list's orders (issue 15): recently edited, by title, most used.
+    TEMPLATE_ORDERS = {
+        "recent": "updated_at DESC",
+        "title": "title COLLATE NOCASE, updated_at DESC",
+        "used": "usage_count DESC, updated_at DESC",
+    }
+
     def list_templates(
-        self, category: str | None = None, limit: int = -1, offset: int = 0
+        self,
+        category: str | None = None,
+        limit: int = -1,
+        offset: int = 0,
+        order: str = "recent",
+        favourites: bool = False,
     ) -> list[domain.TemplateSummary]:
-        """Templates without their content, most recently edited first."""
+        """Templates without their content, most recently edited first (or ``order``)."""
         where, params = ("category = ?", (category,)) if category is not None else ("1", ())
+        if favourites:
+            where += " AND is_favorite = 1"
+        sql_order = self.TEMPLATE_ORDERS[order] + " LIMIT ? OFFSET ?"
         with self.database.read() as session:
-            found = rows.template_summaries(
-                session, where, (*params, limit, offset), order="updated_at DESC LIMIT ? OFFSET ?"
-            )
+            found = rows.template_summaries(session, where, (*params, limit, offset), sql_order)
         return [summary for _, summary in found]
+
+    def template_previews(self, template_ids: Sequence[str], chars: int = 600) -> dict[str, str]:
+        """The start of each template's content (HTML, cut at ``chars``): what the list
+        shows under a title. One query per page of the list; cutting in SQL keeps it
+        cheap however long the templates are."""
+        if not template_ids:
+            return {}
+        marks = ",".join("?" * len(template_ids))
+        with self.database.read() as session:
+            found = rows.raw(session).execute(
+                f"SELECT template_id, substr(content, 1, ?) FROM templates"
+                f" WHERE template_id IN ({marks})",
+                (chars, *template_ids),
+            )
+            return {template_id: head or "" for template_id, head in found}
 
     def count_templates(self) -> int:
         with self.database.read() as session:
@@ -304,10 +356,17 @@ class Store:
             return sorted(rows)
 
     def search_templates(
-        self, query: str, category: str | None = None, limit: int = 200
+        self,
+        query: str,
+        category: str | None = None,
+        limit: int = 200,
+        catch_up: int | None = None,
     ) -> list[domain.TemplateSummary]:
-        """Matching templates (without content): title matches first, then newest first."""
-        self.catch_up_search()
+        """Matching templates (without content): title matches first, then newest first.
+        The search index catches up first: entirely, or at most ``catch_up`` entries (the
+        window's bound: more is left to :meth:`catch_up_search_in_batches` off its thread,
+        and the results miss the records still waiting until then)."""
+        self.catch_up_search(catch_up)
         with self.database.read() as session:
             seqs = search.search_seqs(session, "template", query, category, limit)
             if not seqs:
@@ -694,15 +753,18 @@ class Store:
         return sections
 
     def import_records(
-        self, records: list[tuple[str, domain.Record]]
+        self, records: list[tuple[str, domain.Record]], progress: Progress | None = None
     ) -> tuple[list[tuple[str, domain.Record]], list[tuple[str, domain.Record, str]]]:
         """Add new records (each queued for sync) in one transaction; a record whose id is
         here already, or whose parent is neither here nor imported, is skipped with the
-        reason. Returns (imported, skipped)."""
+        reason. Reports ``progress(done, len(records))`` every hundred records. Returns
+        (imported, skipped)."""
         imported: list[tuple[str, domain.Record]] = []
         skipped: list[tuple[str, domain.Record, str]] = []
         with self.database.write() as session:
-            for entity, original in records:
+            for done, (entity, original) in enumerate(records):
+                if progress is not None and done % 100 == 0:
+                    progress(done, len(records))
                 record = _clean_record(entity, original)
                 record_id = str(getattr(record, ROW_TYPES[entity].id_field))
                 if rows.load(session, entity, record_id) is not None:
@@ -728,6 +790,16 @@ class Store:
     def queue_counts(self) -> dict[State, int]:
         with self.database.read() as session:
             return outbox.counts(session)
+
+    def queue_backoff(self) -> tuple[int, float | None]:
+        """How many pending entries wait in backoff, and when the first is due (epoch s)."""
+        with self.database.read() as session:
+            return outbox.in_backoff(session)
+
+    def change_counts(self) -> dict[State, int]:
+        """Changed records per queue state (a parent absorbs its children's entries)."""
+        with self.database.read() as session:
+            return outbox.change_counts(session)
 
     def queue_states(self) -> dict[str, State]:
         """Each record with something queued, and the state that matters most to show

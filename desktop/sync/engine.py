@@ -1,5 +1,9 @@
 """One sync cycle (pull, merge, push) and the loop that repeats it (``sync run --watch``,
-the window's background worker). Only one process syncs a database at a time."""
+the window's background worker). Only one process syncs a database at a time.
+
+The engine's ``cancel`` event (set from any thread: the window closing) ends a cycle at the
+next request boundary: pull and push check it before each request, so a cycle stops within
+one request's time and leaves nothing half done (see pull.py and push.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +15,19 @@ from typing import Any
 
 from desktop.domain import now_iso
 from desktop.store import outbox, syncstate
-from desktop.store.services import SEARCH_BATCH, Store
+from desktop.store.services import Store
 from desktop.sync.account import identity_mismatch
 from desktop.sync.config import SyncSettings
 from desktop.sync.errors import Backoff
 from desktop.sync.pull import Puller, PullReport
-from desktop.sync.push import BUSY_MESSAGE, DEFAULT_BACKOFF, EngineState, PushEngine, PushReport
+from desktop.sync.push import (
+    BUSY_MESSAGE,
+    CANCELLED_MESSAGE,
+    DEFAULT_BACKOFF,
+    EngineState,
+    PushEngine,
+    PushReport,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +83,22 @@ class SyncEngine:
         clock: Callable[[], str] = now_iso,
         page_size: int | None = None,
         progress: Callable[[PushReport], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
-        self.pusher = PushEngine(store, client, settings, backoff=backoff, progress=progress)
+        self.cancel = cancel if cancel is not None else threading.Event()
+        self.pusher = PushEngine(
+            store, client, settings, backoff=backoff, progress=progress, cancel=self.cancel
+        )
         self.puller = Puller(
-            store, client, settings, clock=clock, page_size=page_size, backoff=backoff
+            store,
+            client,
+            settings,
+            clock=clock,
+            page_size=page_size,
+            backoff=backoff,
+            cancel=self.cancel,
         )
 
     def close(self) -> None:
@@ -100,10 +121,11 @@ class SyncEngine:
             report.pull = self.puller.pull(full)
             # What the pull brought gets its search entries here, on the sync thread, in
             # short transactions, rather than in the window's next search.
-            while self.store.catch_up_search(SEARCH_BATCH) == SEARCH_BATCH:
-                pass
+            self.store.catch_up_search_in_batches(stop=self.cancel.is_set)
             stop = report.pull.stop
-            if stop is None:
+            if report.pull.cancelled:
+                report.state, report.message = EngineState.CANCELLED, CANCELLED_MESSAGE
+            elif stop is None:
                 report.push = self.pusher.drain_locked()
                 report.state, report.message = report.push.state, report.push.message
             else:

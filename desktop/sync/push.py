@@ -22,11 +22,17 @@ and usage events in ``BatchWriteItem`` (<= 25, ``UnprocessedItems`` retried).
 - Errors are classified in :mod:`desktop.sync.errors`; transient ones retry with capped,
   fully jittered backoff persisted per entry; offline, missing credentials and missing
   tables stop the drain and mark nothing failed.
+- Cancelling (``cancel``, set from any thread: the window closing) stops the drain between
+  requests: nothing more is claimed, a request not yet sent puts its entries back to
+  pending untouched, and one already sent is settled from its answer. An entry whose answer
+  never comes (the process ended first) stays in flight and is resent at the next start,
+  which the ``lastOpId`` above makes safe.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -57,7 +63,12 @@ TRANSACTION_BYTES = 4 * 1024 * 1024 - 64 * 1024  # DynamoDB's 4 MB, less request
 BATCH_WRITE_ITEMS = 25
 UNCONDITIONAL = frozenset({"usage_event"})
 DEFAULT_BACKOFF = Backoff()
+#: A retry due this soon after a transient failure is waited for within the drain ...
+SHORT_WAIT_S = 2.0
+#: ... for at most this long in all, per drain.
+SHORT_WAIT_BUDGET_S = 4.0
 BUSY_MESSAGE = "another Gravy Desktop process is syncing this database"
+CANCELLED_MESSAGE = "stopped on request; the rest goes at the next sync"
 
 
 class EngineState(StrEnum):
@@ -66,6 +77,7 @@ class EngineState(StrEnum):
     CREDENTIALS = "credentials"
     SETUP = "setup"
     BUSY = "busy"  # another process is syncing this database
+    CANCELLED = "cancelled"  # asked to stop (the window closing): the rest waits
     RETRYING = "transient"  # the server kept failing (5xx, throttling): the next cycle retries
     ERROR = "permanent"  # the server refused a read (e.g. access denied)
 
@@ -112,9 +124,11 @@ class PushEngine:
         batch_size: int = TRANSACTION_ACTIONS,
         concurrency: int = 4,
         progress: Callable[[PushReport], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         if not settings.user_id:
             raise ValueError("a user id is needed to sync")
+        self.cancel = cancel if cancel is not None else threading.Event()
         self.progress = progress  # called after each settled request, on the draining thread
         self.store = store
         self.client = client
@@ -164,6 +178,8 @@ class PushEngine:
         if stop is not None:
             report.state = EngineState(stop.kind.value)
             report.message = f"{stop.code}: {stop.message}"
+        elif self.cancel.is_set():
+            report.state, report.message = EngineState.CANCELLED, CANCELLED_MESSAGE
         self.store.notify_queue_changed()
         return report
 
@@ -175,9 +191,11 @@ class PushEngine:
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
         in_flight: set[Future[_Outcome]] = set()
         stop: Classified | None = None
+        waited = 0.0
         while True:
             while (
                 stop is None
+                and not self.cancel.is_set()
                 and len(in_flight) < self.concurrency
                 and (deadline is None or time.monotonic() < deadline)
             ):
@@ -186,6 +204,9 @@ class PushEngine:
                     break
                 in_flight.update(self._pool.submit(request) for request in requests)
             if not in_flight:
+                if stop is None and (slept := self._short_wait(report, waited, deadline)):
+                    waited += slept
+                    continue
                 break
             finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in finished:
@@ -195,11 +216,30 @@ class PushEngine:
                 if self.progress is not None:
                     self.progress(report)
         if stop is not None:
-            # Whatever was claimed but not settled goes back untouched.
+            # Whatever was claimed but not settled goes back unsent: no attempt was made.
             with self.store.database.write() as session:
-                for entry in outbox.entries(session, outbox.State.IN_FLIGHT):
-                    outbox.release(session, entry.id)
+                outbox.unclaim(
+                    session, [e.id for e in outbox.entries(session, outbox.State.IN_FLIGHT)]
+                )
         return stop
+
+    def _short_wait(self, report: PushReport, waited: float, deadline: float | None) -> float:
+        """A transient failure in this drain left entries in backoff: when the first is due
+        within :data:`SHORT_WAIT_S`, wait for it here (the next cycle may be a minute away),
+        at most :data:`SHORT_WAIT_BUDGET_S` per drain; returns the seconds waited (0: stop)."""
+        if report.retried == 0 or self.cancel.is_set():
+            return 0.0
+        with self.store.database.read() as session:
+            count, due = outbox.in_backoff(session)
+        if not count or due is None:
+            return 0.0
+        delay = max(0.0, due - time.time()) + 0.001
+        if delay > SHORT_WAIT_S or waited + delay > SHORT_WAIT_BUDGET_S:
+            return 0.0
+        if deadline is not None and time.monotonic() + delay > deadline:
+            return 0.0
+        self.cancel.wait(delay)
+        return delay
 
     def _next_requests(self) -> list[Callable[[], _Outcome]]:
         """Claim the next ready entries and make them into requests to send."""
@@ -317,6 +357,8 @@ class PushEngine:
     # -- sending --------------------------------------------------------------------------
 
     def _transact(self, chunk: list[Claimed], remote: dict[str, RemoteState]) -> _Outcome:
+        if self.cancel.is_set():
+            return _Outcome(again=list(chunk))  # never sent: back to pending, untouched
         outcome = _Outcome(requests=1)
         actions = [self.action(e, remote[e.record_key]) for e in chunk]
         try:
@@ -421,6 +463,9 @@ class PushEngine:
         }
         table = self.table(entries[0].entity)
         for round_ in range(5):
+            if self.cancel.is_set():  # what is left was not sent (again): back to pending
+                outcome.again.extend(pending.values())
+                return outcome
             outcome.requests += 1
             try:
                 response = self.client.batch_write_item(
@@ -444,7 +489,7 @@ class PushEngine:
                     del pending[op_id]
             if not pending:
                 return outcome
-            time.sleep(self.backoff.delay(round_ + 1) / 10)
+            self.cancel.wait(self.backoff.delay(round_ + 1) / 10)
         outcome.later = [
             (e, Classified(Kind.TRANSIENT, "UnprocessedItems", "DynamoDB left it unprocessed"))
             for e in pending.values()
@@ -488,8 +533,8 @@ class PushEngine:
             for entry, problem in outcome.failed:
                 outbox.fail(session, entry.id, problem.code, problem.message)
                 log.warning("failed %s %s: %s", entry.op, entry.record_key, problem.code)
-            for entry in outcome.again:
-                outbox.release(session, entry.id)
+            # Not at fault, never applied: unsent, so the claim's attempt is taken back.
+            outbox.unclaim(session, [entry.id for entry in outcome.again])
             for entry, problem in outcome.later:
                 delay = self.backoff.delay(entry.attempts)
                 outbox.retry_later(session, entry.id, problem.code, problem.message, delay)

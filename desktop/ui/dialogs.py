@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import html
+import logging
 from functools import cache
 
 from PySide6.QtCore import QMimeData, Qt, QTimer
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -28,10 +30,15 @@ from PySide6.QtWidgets import (
 
 from desktop import domain
 from desktop.store import transfer
-from desktop.store.services import Store
-from desktop.ui import theme
+from desktop.store.db import StoreError
+from desktop.store.services import Progress, Store
+from desktop.ui import theme, words
+from desktop.ui.faults import explain
 from desktop.ui.richtext import word_diff
+from desktop.ui.tasks import Tasks
 from desktop.variables import extract_variables, html_to_text, populate
+
+log = logging.getLogger(__name__)
 
 
 def _release_offscreen_clipboard() -> None:
@@ -109,7 +116,7 @@ class PopulateDialog(QDialog):
         for name in self.variables:
             line = QLineEdit(placeholderText=f"[[{name}]]")
             self.inputs[name] = line
-            form.addRow(name, line)
+            form.addRow(words.label(name), line)  # "Job title" for [[job_title]] (issue 15)
             line.textChanged.connect(self._schedule)
         if not self.variables:
             form.addRow(QLabel("This template has no variables."))
@@ -300,14 +307,43 @@ class VersionsDialog(QDialog):
         return restored
 
 
+Imported = tuple[list[tuple[str, domain.Record]], list[tuple[str, domain.Record, str]]]
+
+
+def import_and_index(
+    store: Store, records: list[tuple[str, domain.Record]], progress: Progress
+) -> Imported:
+    """Import the records, then write the search entries of what came in, reporting one
+    progress over both halves. Runs off the GUI thread: plain data in and out."""
+    half = max(1, len(records))
+    result = store.import_records(records, lambda done, _total: progress(done, 2 * half))
+    try:
+        store.catch_up_search_in_batches(
+            lambda done, total: progress(half + done * half // max(1, total), 2 * half)
+        )
+    except StoreError as error:  # imported all the same: the idle catch-up tries again
+        log.warning("search entries of the import left for later: %s", error)
+    progress(2 * half, 2 * half)
+    return result
+
+
 class ImportDialog(QDialog):
     """What a file would import and what it rejects (and why), before anything is written;
-    Import writes all of it in one transaction and shows what happened."""
+    Import writes all of it in one transaction, off the GUI thread with a progress bar, and
+    shows what happened. The dialog cannot be closed while the import runs."""
 
-    def __init__(self, store: Store, plan: transfer.ImportPlan, parent: QWidget | None = None):
+    def __init__(
+        self,
+        store: Store,
+        plan: transfer.ImportPlan,
+        parent: QWidget | None = None,
+        tasks: Tasks | None = None,
+    ):
         super().__init__(parent)
         self.store = store
         self.plan = plan
+        self.tasks = tasks if tasks is not None else Tasks(self)
+        self.importing = False
         self.setWindowTitle("Import")
         self.summary = QLabel(f"<b>{html.escape(plan.source)}</b>: {plan.summary()} to import.")
         self.summary.setWordWrap(True)
@@ -320,16 +356,57 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(bool(plan.records))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Import progress")
+        self.progress.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.details, 1)
+        layout.addWidget(self.progress)
         layout.addWidget(buttons)
         self.import_button.clicked.connect(self.run_import)
         buttons.rejected.connect(self.reject)
         self.resize(640, 360)
 
+    def reject(self) -> None:
+        if not self.importing:  # Escape and Close wait for the import to finish
+            super().reject()
+
     def run_import(self) -> None:
-        imported, skipped = self.store.import_records(self.plan.records)
+        self.importing = True
+        self.import_button.setEnabled(False)
+        self.close_button.setEnabled(False)
+        self.summary.setText(f"Importing {self.plan.summary()}...")
+        self.progress.setRange(0, 2 * max(1, len(self.plan.records)))
+        self.progress.setValue(0)
+        self.progress.show()
+        store, records = self.store, self.plan.records
+        self.tasks.run(
+            lambda progress: import_and_index(store, records, progress),
+            self._imported,
+            self._failed,
+            self._progress,
+        )
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(total)
+        self.progress.setValue(done)
+
+    def _failed(self, error: BaseException) -> None:
+        self.importing = False
+        self.progress.hide()
+        self.close_button.setEnabled(True)
+        explained = explain(error)
+        if explained is None:
+            raise error  # a bug: the excepthook reports it (desktop/ui/faults.py)
+        self.summary.setText(f"Nothing was imported. {html.escape(explained[1])}")
+
+    def _imported(self, result: Imported) -> None:
+        self.importing = False
+        self.progress.hide()
+        self.close_button.setEnabled(True)
+        imported, skipped = result
         self.summary.setText(
             f"Imported {transfer.plural(len(imported), 'record')} from "
             f"{html.escape(self.plan.source)}."
@@ -338,4 +415,3 @@ class ImportDialog(QDialog):
         for entity, record, reason in skipped:
             name = getattr(record, "title", None) or getattr(record, "name", "?")
             self.details.addItem(f"Skipped: {entity} “{name}”: {reason}")
-        self.import_button.setEnabled(False)

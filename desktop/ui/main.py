@@ -5,6 +5,8 @@ Qt model with instant search and a category filter, the editor, and sync always 
 from __future__ import annotations
 
 import html
+import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,10 +28,10 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QFileDialog,
+    QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
-    QListView,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -46,11 +48,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__, domain
-from desktop.store import transfer
+from desktop.store import quickfill, transfer
 from desktop.store.db import AlreadyRunning, InstanceLock, StoreError, open_database
 from desktop.store.outbox import State, record_key
-from desktop.store.services import Changes, NotFound, Store
-from desktop.ui import signin, theme
+from desktop.store.services import SEARCH_BATCH, Changes, NotFound, Store
+from desktop.ui import icons, signin, theme
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
 from desktop.ui.faults import FaultDialogs, explain, log_to_file
@@ -65,14 +67,24 @@ from desktop.ui.records import (
     preset_section,
     snippet_section,
 )
+from desktop.ui.samples import add_samples
 from desktop.ui.settings import SettingsDialog
 from desktop.ui.sync import SyncController, SyncStatus
 from desktop.ui.tasks import Tasks
+from desktop.ui.template_list import (
+    ORDERS,
+    VIEWS,
+    TemplateDelegate,
+    TemplateListView,
+    plain_preview,
+    role_data,
+)
 from desktop.ui.undo import Edits
 
 PAGE_SIZE = 200
 ModelIndex = QModelIndex | QPersistentModelIndex
 ALL_CATEGORIES = "All categories"
+APP_NAME = "Gravy Desktop"
 
 
 class StoreSignals(QObject):
@@ -92,12 +104,16 @@ class TemplateListModel(QAbstractListModel):
 
     IdRole = Qt.ItemDataRole.UserRole + 1
     BadgeRole = Qt.ItemDataRole.UserRole + 2
+    #: A search found the index behind by more than it catches up on the GUI thread.
+    index_behind = Signal()
 
     def __init__(self, store: Store) -> None:
         super().__init__()
         self._store = store
         self._query = ""
         self._category: str | None = None
+        self._order, self._view = "recent", "all"  # issue 15: sort box and view box
+        self._previews: dict[str, str] = {}
         self._items: list[domain.TemplateSummary] = []
         self._badges: dict[str, State] = {}
         self._exhausted = False
@@ -111,16 +127,53 @@ class TemplateListModel(QAbstractListModel):
         self._category = category
         self.reload()
 
+    def set_order(self, order: str) -> None:
+        self._order = order
+        self.reload()
+
+    def set_view(self, view: str) -> None:
+        self._view = view
+        self.reload()
+
+    def _page(self, offset: int) -> list[domain.TemplateSummary]:
+        """A page of the list in the chosen view and order, with its previews read."""
+        if self._view == "recent":  # recently used: Populate and Quick Fill, newest first
+            found = [] if offset else quickfill.recent_summaries(self._store, PAGE_SIZE)
+        else:
+            found = self._store.list_templates(
+                category=self._category,
+                limit=PAGE_SIZE,
+                offset=offset,
+                order=self._order,
+                favourites=self._view == "favourites",
+            )
+        self._read_previews(found)
+        return found
+
+    def _read_previews(self, found: list[domain.TemplateSummary]) -> None:
+        heads = self._store.template_previews([t.templateId for t in found])
+        self._previews.update({key: plain_preview(head) for key, head in heads.items()})
+
     def reload(self) -> None:
         self.beginResetModel()
         self._badges = self._store.queue_states()
+        behind = False
+        self._previews = {}
         if self._query:
-            self._items = self._store.search_templates(self._query, category=self._category)
+            # A save's entry or a few: written here. Thousands (an import, a pull): by the
+            # window, off the GUI thread, which then searches again (index_behind).
+            self._items = self._store.search_templates(
+                self._query, category=self._category, catch_up=SEARCH_BATCH
+            )
+            self._read_previews(self._items)
             self._exhausted = True
+            behind = self._store.search_pending() > 0
         else:
-            self._items = self._store.list_templates(category=self._category, limit=PAGE_SIZE)
+            self._items = self._page(0)
             self._exhausted = len(self._items) < PAGE_SIZE
         self.endResetModel()
+        if behind:
+            self.index_behind.emit()
 
     def refresh_badges(self) -> None:
         self._badges = self._store.queue_states()
@@ -134,9 +187,7 @@ class TemplateListModel(QAbstractListModel):
         return not parent.isValid() and not self._exhausted
 
     def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:  # noqa: B008
-        more = self._store.list_templates(
-            category=self._category, limit=PAGE_SIZE, offset=len(self._items)
-        )
+        more = self._page(len(self._items))
         self._exhausted = len(more) < PAGE_SIZE
         if more:
             start = len(self._items)
@@ -164,7 +215,7 @@ class TemplateListModel(QAbstractListModel):
             return template.templateId
         if role == self.BadgeRole:
             return badge
-        return None
+        return role_data(template, role, self._previews)  # what the delegate paints
 
     def template_at(self, row: int) -> domain.TemplateSummary:
         return self._items[row]
@@ -201,7 +252,7 @@ class MainWindow(QMainWindow):
     def __init__(self, store: Store, start_sync: bool = True) -> None:
         super().__init__()
         self.store = store
-        self.setWindowTitle(f"Gravy Desktop {__version__} - {store.database.path.name}")
+        self.setWindowTitle(APP_NAME)  # then the open template's name first (issue 15)
         self.signals = StoreSignals(store)
         self.tasks = Tasks(self)
         self.sync = SyncController(store, self.tasks, parent=self)
@@ -225,18 +276,32 @@ class MainWindow(QMainWindow):
         self.category.setAccessibleName("Category filter")
         self.category.addItem(ALL_CATEGORIES, None)
         self.model = TemplateListModel(store)
-        self.list = QListView()
+        self.list = TemplateListView()
         self.list.setAccessibleName("Templates")
         self.list.setModel(self.model)
         self.list.setUniformItemSizes(True)
+        # Issue 15: rows painted from the model's roles; a view and an order; samples.
+        self.delegate = TemplateDelegate(self.list)
+        self.list.setItemDelegate(self.delegate)
+        self.view_box, self.order_box = QComboBox(), QComboBox()
+        self.view_box.setAccessibleName("Show")
+        self.order_box.setAccessibleName("Sort by")
+        for box, options in ((self.view_box, VIEWS), (self.order_box, ORDERS)):
+            for label, key in options:
+                box.addItem(label, key)
+        self.samples_button = QPushButton("Add sample templates")
         self.new_button = QPushButton("New template")
         self.editor = TemplateEditor(store)
         column = QWidget()
         left = QVBoxLayout(column)
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.search)
-        left.addWidget(self.category)
+        choices = QHBoxLayout()
+        for box in (self.view_box, self.category, self.order_box):
+            choices.addWidget(box, 1)
+        left.addLayout(choices)
         left.addWidget(self.list, 1)
+        left.addWidget(self.samples_button)
         left.addWidget(self.new_button)
         self.splitter = QSplitter()
         self.splitter.addWidget(column)
@@ -297,7 +362,18 @@ class MainWindow(QMainWindow):
             lambda _i: self.model.set_category(self.category.currentData())
         )
         self.list.selectionModel().currentChanged.connect(self._show_current)
+        self.view_box.currentIndexChanged.connect(
+            lambda _i: self.model.set_view(self.view_box.currentData())
+        )
+        self.order_box.currentIndexChanged.connect(
+            lambda _i: self.model.set_order(self.order_box.currentData())
+        )
+        self.delegate.favourite_clicked.connect(self.toggle_favourite)
+        self.samples_button.clicked.connect(lambda: add_samples(self.store))
+        self.model.modelReset.connect(self._say_when_empty)
         self.model.modelReset.connect(self._keep_selection)
+        self.model.index_behind.connect(self._catch_up_search)
+        self._indexing = False
         self.sidebar.currentRowChanged.connect(self._show_section)
         self.new_button.clicked.connect(self.new_template)
         self.sync_button.clicked.connect(lambda: self.sync_now())
@@ -307,8 +383,10 @@ class MainWindow(QMainWindow):
         self.editor.populate_requested.connect(self.populate)
         self.editor.snippet_requested.connect(self.insert_snippet)
         self.editor.history_requested.connect(self.history)
+        self.editor.title.textChanged.connect(self._retitle)
         self.conflicts.changed.connect(self._after_queue_change)
         self.failed.changed.connect(self._after_queue_change)
+        self.failed.open_requested.connect(self._reveal)
         self._undo_button.clicked.connect(self.edits.stack.undo)
         self.edits.stack.indexChanged.connect(self._offer_undo)
         self.edits.on_reveal(self._reveal)
@@ -317,10 +395,12 @@ class MainWindow(QMainWindow):
         if self.model.rowCount():  # open on the most recent template, ready to type
             self.list.setCurrentIndex(self.model.index(0))
         self._reload_categories()
+        self._say_when_empty()
+        icons.decorate(self)  # issue 15: one icon set, following light and dark
         self._restore_geometry()
         self._bind_keys()
         name_controls(self)
-        self.sync.refresh()
+        self._show_sync_status(self.sync.status)  # counted once, as the controller started
         if start_sync:
             self.sync.start()
 
@@ -344,9 +424,11 @@ class MainWindow(QMainWindow):
             file_menu, "&Duplicate", self.duplicate_current, "Ctrl+D"
         )
         self.delete_action = self._action(file_menu, "De&lete", self._delete_shown, "Ctrl+Delete")
+        star = lambda: self.toggle_favourite(self.current_id())  # noqa: E731
+        self._action(file_menu, "Fa&vourite", star, "Ctrl+Shift+D")
         file_menu.addSeparator()
-        self._action(file_menu, "&Import...", self.import_file, "Ctrl+Shift+I")
-        self._action(file_menu, "&Export backup...", self.export_backup, "Ctrl+Shift+E")
+        self._action(file_menu, "&Import...", lambda: self.import_file(), "Ctrl+Shift+I")
+        self._action(file_menu, "&Export backup...", lambda: self.export_backup(), "Ctrl+Shift+E")
         file_menu.addSeparator()
         settings = self._action(file_menu, "Sync &settings...", self.open_settings)
         # The platform's Preferences key is empty on most Linux desktops: Ctrl+, always.
@@ -588,6 +670,38 @@ class MainWindow(QMainWindow):
         self.select(template.templateId)
         self.editor.body.setFocus()
 
+    def toggle_favourite(self, template_id: str | None) -> None:
+        """Star the template (listed first in Quick Fill and in the Favourites view), or
+        no longer (issue 15)."""
+        if not template_id:
+            return
+        if template_id == self.editor.template_id:
+            self.editor.save()
+        favourite = self.store.get_template(template_id).isFavorite
+        quickfill.set_favourite(self.store, template_id, not favourite)
+
+    def _say_when_empty(self) -> None:
+        """What an empty list says to do (and, with no template at all, the samples)."""
+        query, view = self.search.text().strip(), self.view_box.currentData()
+        none_at_all = not query and view == "all" and self.store.count_templates() == 0
+        self.samples_button.setVisible(none_at_all)
+        if query:
+            text = f"No template matches \u201c{query}\u201d.\nTry other words, or clear the search"
+        elif none_at_all:
+            text = "No templates yet.\nPress Ctrl+N for a new one, or add a few samples below."
+        elif view == "favourites":
+            text = "No favourites yet.\nClick the star by a template (or Ctrl+Shift+D) to add it."
+        elif view == "recent":
+            text = "Nothing used yet.\nTemplates you Populate or Quick Fill appear here."
+        else:
+            text = "No template in this category."
+        self.list.set_empty_text(text)
+
+    def _retitle(self) -> None:
+        """The window's title: the open template's name, then the app's (issue 15)."""
+        name = self.editor.title.text().strip() if self.editor.template_id else ""
+        self.setWindowTitle(f"{name} - {APP_NAME}" if name else APP_NAME)
+
     def duplicate_current(self) -> None:
         if self.current_id() is None:
             return
@@ -661,17 +775,30 @@ class MainWindow(QMainWindow):
             )
         if not path:
             return
-        try:
-            plan = transfer.read_import(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as error:
+        source = Path(path)
+        self.statusBar().showMessage(f"Reading {source.name}...")
+        self.tasks.run(
+            lambda: transfer.read_import(source.read_text(encoding="utf-8")),
+            self._show_import,
+            self._unreadable_import,
+        )
+
+    def _show_import(self, plan: transfer.ImportPlan) -> None:
+        self.statusBar().clearMessage()
+        ImportDialog(self.store, plan, self, self.tasks).exec()
+
+    def _unreadable_import(self, error: BaseException) -> None:
+        self.statusBar().clearMessage()
+        if isinstance(error, OSError | UnicodeDecodeError):
             QMessageBox.warning(self, "Cannot read the file", str(error))
-            return
-        except domain.InvalidInput as error:
+        elif isinstance(error, domain.InvalidInput):
             QMessageBox.warning(self, "Cannot import this file", "\n".join(error.problems))
-            return
-        ImportDialog(self.store, plan, self).exec()
+        else:
+            raise error  # a bug: the excepthook reports it
 
     def export_backup(self, path: str | None = None) -> Path | None:
+        """Write a backup off the GUI thread; the status bar says when it is written.
+        Returns the file it goes to (None: cancelled)."""
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
                 self, "Export backup", "gravy-backup.json", "JSON (*.json)"
@@ -679,13 +806,50 @@ class MainWindow(QMainWindow):
         if not path:
             return None
         target = Path(path)
-        try:
-            transfer.write_backup(target, self.store.export_sections())
-        except OSError as error:
-            QMessageBox.warning(self, "Cannot write the backup", f"{target}: {error.strerror}")
-            return None
-        self.statusBar().showMessage(f"Backup written to {target}", 8_000)
+        store = self.store
+        self.statusBar().showMessage(f"Writing the backup to {target}...")
+        self.tasks.run(
+            lambda: transfer.write_backup(target, store.export_sections()),
+            lambda _counts: self.statusBar().showMessage(f"Backup written to {target}", 8_000),
+            lambda error: self._backup_failed(target, error),
+        )
         return target
+
+    def _backup_failed(self, target: Path, error: BaseException) -> None:
+        self.statusBar().clearMessage()
+        explained = explain(error)
+        if explained is None:
+            raise error  # a bug: the excepthook reports it
+        QMessageBox.warning(self, "Cannot write the backup", f"{target}: {explained[1]}")
+
+    def _catch_up_search(self) -> None:
+        """Thousands of records wait for their search entries (after an import or a pull):
+        write them off the GUI thread with progress in the status bar, then search again."""
+        if self._indexing:
+            return
+        self._indexing = True
+        store = self.store
+        self.tasks.run(
+            lambda progress: store.catch_up_search_in_batches(progress),
+            self._search_caught_up,
+            self._search_index_failed,
+            lambda done, total: self.statusBar().showMessage(
+                f"Indexing for search: {done:,} of {total:,} records"
+            ),
+        )
+
+    def _search_caught_up(self, _written: int) -> None:
+        self._indexing = False
+        self.statusBar().clearMessage()
+        if self.search.text().strip():
+            self.model.set_query(self.search.text())
+
+    def _search_index_failed(self, error: BaseException) -> None:
+        self._indexing = False  # the database's idle catch-up tries again by itself
+        explained = explain(error)
+        if explained is None:
+            raise error  # a bug: the excepthook reports it
+        self.statusBar().showMessage(f"Search may miss some records: {explained[0]}", 8_000)
 
     def open_settings(self) -> None:
         if SettingsDialog(self.store, self.tasks, self).exec():
@@ -748,8 +912,6 @@ class MainWindow(QMainWindow):
         text = html.escape(status.text, quote=False)
         if status.mode == "not configured":
             text += f" · {self._settings_link('Set up sync...')}"
-        else:
-            text = f"{html.escape(status.target, quote=False)} · {text}"
         if status.mode in ("signed out", "trouble"):
             text += f" · {self._settings_link('Sync settings...')}"
         if status.message and status.mode in ("offline", "paused", "signed out", "trouble"):
@@ -890,6 +1052,15 @@ def run_gui(path: Path, follow_account: bool = False) -> int:
         window.show()
         code = app.exec()
         quick_fill.close()
+        if not window.tasks.wait(0):
+            # Closing waited its 3 s and a request is still unanswered: end now rather than
+            # wait for it (Qt's and Python's thread pools would). As safe as a kill: every
+            # commit is durable, and entries left in flight are resent at the next start.
+            logging.getLogger(__name__).info("quitting with a sync request unanswered")
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
         store.database.close()
     if accounts.switch_to is not None:  # signed in or out: that account's records, or none
         return run_gui(accounts.switch_to)

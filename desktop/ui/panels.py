@@ -45,7 +45,7 @@ from desktop.store.outbox import QueueError, State
 from desktop.store.services import NotFound, Store
 from desktop.sync.conflicts import Conflict, Resolution, list_conflicts, resolve
 from desktop.sync.merge import TEXT_FIELDS
-from desktop.ui import theme
+from desktop.ui import theme, words
 from desktop.ui.richtext import document_html, word_diff
 from desktop.ui.undo import Edits
 from desktop.variables import html_to_text
@@ -54,7 +54,7 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 
 
 class FailedModel(QAbstractTableModel):
-    HEADERS = ("Item", "Change", "Reason", "Attempts", "Since")
+    HEADERS = ("Item", "Change", "Why, and what to do", "Attempts", "Since")
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -88,19 +88,20 @@ class FailedModel(QAbstractTableModel):
             return None
         payload = entry.payload or {}
         name = payload.get("title") or payload.get("name") or entry.record_id
-        return (
-            f"{entry.entity.capitalize()} \u201c{name}\u201d",
-            entry.op,
-            f"{entry.last_error_code}: {entry.last_error_message}",
+        return (  # the writer's words (issue 15); the code and message are in the tooltip
+            f"{words.label(entry.entity)} \u201c{name}\u201d",
+            "Deleted" if entry.op == "delete" else "Changed",
+            words.failure_reason(entry.entity, entry.last_error_code, entry.last_error_message),
             entry.attempts,
-            (entry.last_error_at or "").replace("T", " ")[:19],
+            words.ago(entry.last_error_at),
         )[index.column()]
 
 
 class FailedPanel(QWidget):
-    """Each failed change with its reason and time: Retry, Retry all, Discard."""
+    """Each failed change with its reason and time: Open, Retry, Retry all, Discard."""
 
     changed = Signal()
+    open_requested = Signal(str, str)  # entity, record id: the item to show (issue 15)
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -115,6 +116,7 @@ class FailedPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
+        self.open_button = QPushButton("Open")
         self.retry_button = QPushButton("Retry")
         self.retry_all_button = QPushButton("Retry all")
         self.discard_button = QPushButton("Discard...")
@@ -122,7 +124,12 @@ class FailedPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.empty)
         buttons.addStretch(1)
-        for button in (self.retry_button, self.retry_all_button, self.discard_button):
+        for button in (
+            self.open_button,
+            self.retry_button,
+            self.retry_all_button,
+            self.discard_button,
+        ):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         title = QLabel(
@@ -133,6 +140,8 @@ class FailedPanel(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
+        self.open_button.clicked.connect(self.open_selected)
+        self.table.doubleClicked.connect(lambda _index: self.open_selected())
         self.retry_button.clicked.connect(self.retry_selected)
         self.retry_all_button.clicked.connect(self.retry_all)
         self.discard_button.clicked.connect(lambda: self.discard_selected())  # confirm=True
@@ -142,13 +151,31 @@ class FailedPanel(QWidget):
         self.model.reload()
         has = bool(self.model.entries)
         self.empty.setVisible(not has)
-        for button in (self.retry_button, self.retry_all_button, self.discard_button):
+        for button in (
+            self.open_button,
+            self.retry_button,
+            self.retry_all_button,
+            self.discard_button,
+        ):
             button.setEnabled(has)
 
     def _selected(self) -> OutboxEntry | None:
         rows = self.table.selectionModel().selectedRows()
         row = rows[0].row() if rows else (0 if self.model.entries else -1)
         return self.model.entries[row] if row >= 0 else None
+
+    def open_selected(self) -> None:
+        """Show the item whose change failed (a version's template, a node's page)."""
+        entry = self._selected()
+        if entry is None:
+            return
+        payload = entry.payload or {}
+        if entry.entity == "version" and payload.get("templateId"):
+            self.open_requested.emit("template", str(payload["templateId"]))
+        elif entry.entity == "node" and payload.get("pageId"):
+            self.open_requested.emit("page", str(payload["pageId"]))
+        else:
+            self.open_requested.emit(entry.entity, entry.record_id)
 
     def retry_selected(self) -> None:
         entry = self._selected()
@@ -465,7 +492,8 @@ class ConflictsPanel(QWidget):
         self.list.clear()
         for conflict in self.conflicts:
             item = QListWidgetItem(
-                f"{conflict.title}\n{conflict.entity} · {', '.join(conflict.fields)}"
+                f"{conflict.title}\n{words.label(conflict.entity)} · "
+                + ", ".join(words.label(field) for field in conflict.fields)
             )
             self.list.addItem(item)
         if self.conflicts:
@@ -482,7 +510,10 @@ class ConflictsPanel(QWidget):
         for button in (self.keep_mine, self.keep_theirs, self.merge_button):
             button.setEnabled(enabled)
         if not enabled:
-            self.message.setText("No conflicts.")
+            self.message.setText(
+                "No conflicts. When an item is changed both here and on another device, "
+                "it waits here for you to choose which version to keep."
+            )
             for view in self.views.values():
                 view.clear()
             return
@@ -507,7 +538,7 @@ class ConflictsPanel(QWidget):
                     if name == "base"
                     else word_diff(_value_text(base.get(field)), text)
                 )
-                parts.append(f"<p><b>{html.escape(field)}</b><br>{shown}</p>")
+                parts.append(f"<p><b>{html.escape(words.label(field))}</b><br>{shown}</p>")
             self.views[name].setHtml("".join(parts))
 
     @staticmethod

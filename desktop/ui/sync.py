@@ -16,6 +16,7 @@ from desktop.sync.config import SyncSettings, load_settings, make_client
 from desktop.sync.engine import CycleReport, SyncEngine, last_success
 from desktop.sync.errors import classify
 from desktop.sync.push import EngineState
+from desktop.ui import words
 from desktop.ui.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -40,40 +41,7 @@ class SyncStatus:
 
     @property
     def text(self) -> str:
-        if self.mode == "not configured":
-            head = "No sync target: changes wait on this computer"
-        elif self.mode == "syncing":
-            head = f"Syncing... {self.sent_this_cycle} sent"
-        elif self.mode == "paused":
-            head = "Sync paused"
-        elif self.mode == "offline":
-            head = "Offline: changes wait on this computer"
-        elif self.mode == "signed out" and "sign in again" in self.message:
-            head = "Signed out: sign in again to sync (changes wait on this computer)"
-        elif self.mode == "signed out":
-            head = "Sync paused: the AWS credentials are missing or were refused"
-        elif self.mode == "trouble":
-            head = f"Sync problem: {_first_line(self.message)}" if self.message else "Sync problem"
-        else:
-            head = self.mode.capitalize()
-        parts = [head, f"{self.queued} queued"]
-        if self.failed:
-            parts.append(f"{self.failed} failed")
-        if self.conflicts:
-            parts.append(f"{self.conflicts} in conflict")
-        parts.append(
-            f"last sync {_short(self.last_success)}" if self.last_success else "never synced"
-        )
-        return " · ".join(parts)
-
-
-def _first_line(message: str, limit: int = 90) -> str:
-    line = message.strip().splitlines()[0] if message.strip() else ""
-    return line if len(line) <= limit else line[: limit - 1] + "\u2026"
-
-
-def _short(stamp: str) -> str:
-    return stamp.replace("T", " ")[:16] + " UTC"
+        return words.status_line(self)  # the writer's words: desktop/ui/words.py
 
 
 _MODES = {
@@ -82,6 +50,7 @@ _MODES = {
     EngineState.CREDENTIALS: "signed out",
     EngineState.SETUP: "trouble",
     EngineState.BUSY: "online",
+    EngineState.CANCELLED: "online",
     EngineState.RETRYING: "trouble",
     EngineState.ERROR: "trouble",
 }
@@ -105,6 +74,7 @@ class SyncController(QObject):
         self._closing = False
         self._paused = False
         self._lock = threading.Lock()
+        self._cancel = threading.Event()  # set once, when the window closes
         self.status = SyncStatus("not configured")
 
         self._debounce = QTimer(self, singleShot=True, interval=debounce_ms)
@@ -159,6 +129,7 @@ class SyncController(QObject):
                     make_client(settings),
                     settings,
                     progress=lambda report: self._progress.emit(report.sent),
+                    cancel=self._cancel,
                 )
                 self._engine_settings = settings
             return self._engine.run_once(full)
@@ -192,7 +163,7 @@ class SyncController(QObject):
     # -- status ---------------------------------------------------------------------------
 
     def _counts(self) -> SyncStatus:
-        counts = self.store.queue_counts()
+        counts = self.store.change_counts()  # changed records, not queue entries
         settings = load_settings(self.store)
         mode = self.status.mode if settings.configured else "not configured"
         if settings.configured and mode == "not configured":
@@ -225,14 +196,19 @@ class SyncController(QObject):
         self.status = status
         self.status_changed.emit(status)
 
-    def shutdown(self, wait_ms: int = 3_000) -> bool:
-        """Stop the timers and wait briefly for a cycle in flight (a cycle cut short by the
-        process ending is safe: its entries are resent, see push.py). True if idle."""
+    def shutdown(self, wait_ms: int = 2_500) -> bool:
+        """Stop the timers, cancel a cycle in flight and wait for it at most ``wait_ms``.
+        Cancelled, a cycle ends at its next request (pull.py, push.py), usually well within
+        that; one still waiting for an answer then is left to the process's end, which is
+        safe: its entries stay in flight and are resent at the next start (push.py).
+        2.5 s leaves the rest of the README's 3 s for saving and ending the process.
+        True if no background work is left."""
         self._closing = True
         self._debounce.stop()
         self._interval.stop()
+        self._cancel.set()
         finished = self.tasks.wait(wait_ms)
-        with self._lock:
-            if finished and self._engine is not None:
-                self._engine.close()
+        # Never wait on the lock: a cycle that did not finish in time holds it.
+        if finished and self._engine is not None:
+            self._engine.close()
         return finished

@@ -1,11 +1,13 @@
 """Background work for the window: a plain function runs off the GUI thread, and its result
-or error comes back on the GUI thread (STYLE.md "Background work"). Background functions
-take and return plain data and never touch widgets."""
+or error comes back on the GUI thread (STYLE.md "Background work"), and so does its
+progress, for long work. Background functions take and return plain data and never touch
+widgets."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -13,9 +15,14 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 log = logging.getLogger(__name__)
 
 
+#: What a long background function is given to report its progress: (done, total).
+Progress = Callable[[int, int], None]
+
+
 class _Relay(QObject):
     done = Signal(object)
     failed = Signal(object)
+    progress = Signal(int, int)
 
 
 class _Task(QRunnable):
@@ -45,10 +52,15 @@ class Tasks(QObject):
 
     def run(
         self,
-        work: Callable[[], Any],
+        work: Callable[..., Any],
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
+        """Run ``work()`` on the pool; ``on_done(result)`` or ``on_error(error)`` follow on
+        the GUI thread. With ``on_progress``, ``work`` is called with one argument, a
+        :data:`Progress` function to call from its thread (say every hundred records); each
+        call reaches ``on_progress(done, total)`` on the GUI thread."""
         relay = _Relay()  # lives on the GUI thread: its signals are delivered there
         self._relays.add(relay)
 
@@ -66,7 +78,11 @@ class Tasks(QObject):
 
         relay.done.connect(finish)
         relay.failed.connect(fail)
-        self.pool.start(_Task(work, relay))
+        job: Callable[[], Any] = work
+        if on_progress is not None:
+            relay.progress.connect(on_progress)
+            job = partial(work, relay.progress.emit)
+        self.pool.start(_Task(job, relay))
 
     def wait(self, milliseconds: int) -> bool:
         """Wait up to ``milliseconds`` for running tasks; True if they all finished."""

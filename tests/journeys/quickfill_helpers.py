@@ -100,7 +100,8 @@ class Desktop:
             env=self.env,
             cwd=ROOT,
         )
-        self.xdotool("search", "--sync", "--onlyvisible", "--name", "^Gravy Desktop ", timeout=60)
+        # The window's title is "<open template> - Gravy Desktop" (or the app's name alone).
+        self.xdotool("search", "--sync", "--onlyvisible", "--name", "Gravy Desktop$", timeout=60)
 
     def start_target(self) -> None:
         self.target = subprocess.Popen(

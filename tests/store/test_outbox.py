@@ -446,3 +446,17 @@ def test_a_retried_entry_is_not_reopened_behind_newer_entries(database: Database
         ("template:r1", "create", {"v": 1, "usageCount": 0}),
         ("template:r1", "increment", {"amount": 2}),
     ]
+
+
+def test_change_counts_count_records_with_parents_absorbing_children(tmp_path: Path) -> None:
+    """A template and its version are one change to a writer (issue 15)."""
+    from desktop.store.services import Store
+
+    store = Store(open_database(tmp_path / "g.db"))
+    template = store.create_template("One", content="<p>a</p>")
+    store.create_template("Two")
+    assert store.queue_counts()[State.PENDING] > 2
+    assert store.change_counts()[State.PENDING] == 2
+    store.update_template(template.templateId, content="<p>b</p>")
+    assert store.change_counts()[State.PENDING] == 2
+    store.database.close()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.dynamodb_local import DynamoDBLocal, free_port
+from tests.fault_proxy import FaultProxy
 from tests.sync.conftest import Server
 from tests.test_cli import gravy
 
@@ -45,6 +46,18 @@ def test_push_while_offline_exits_2_and_keeps_everything(db_path: Path, prefix: 
     assert "stopped: offline" in offline.stdout
     queue = json.loads(gravy("--json", "queue", "list", db=db_path).stdout)
     assert [e["state"] for e in queue] == ["pending"]
+
+
+def test_push_says_what_waits_in_backoff_and_when_it_is_due(
+    db_path: Path, prefix: str, proxy: FaultProxy
+) -> None:
+    _configure(db_path, proxy.endpoint_url, prefix)
+    for title in ("One", "Two", "Three"):
+        gravy("templates", "add", title, db=db_path)
+    proxy.fail_next("503", count=10)  # the first tries and the drain's short retries
+    pushed = gravy("sync", "push", db=db_path)
+    assert pushed.returncode == 0, pushed.stderr
+    assert "waiting in backoff; next attempt due at 20" in pushed.stdout
 
 
 def test_the_secret_goes_to_the_keyring_and_is_never_shown(db_path: Path) -> None:

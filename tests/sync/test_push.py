@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -348,6 +349,67 @@ def test_offline_marks_nothing_failed_and_drains_when_back(
     back = engine_for(store).drain()
     assert back.state == EngineState.IDLE and entries(store) == []
     assert len(server.scan("GravyTemplates")) == 10
+
+
+def test_offline_pushes_are_not_attempts_for_backoff(
+    store: Store, engine_for: EngineFactory, proxy: FaultProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten pushes while offline, then one 503: the wait is the first attempt's (<= 0.2 s
+    here), not the eleventh's (up to the 300 s cap). Failed before: attempts 11, due in
+    minutes."""
+    from tests.dynamodb_local import free_port
+
+    monkeypatch.setattr("desktop.sync.push.SHORT_WAIT_S", 0.0)  # keep it waiting to look at
+    store.create_template("Waiting")
+    offline = engine_for(store, f"http://127.0.0.1:{free_port()}")
+    for _ in range(10):
+        assert offline.drain().state == EngineState.OFFLINE
+    engine = engine_for(store, proxy.endpoint_url)
+    engine.backoff = Backoff(0.2, 300.0)
+    proxy.fail_next("503")
+    before = time.time()
+    report = engine.drain()
+    assert report.retried == 1
+    (entry,) = entries(store)
+    assert entry.attempts == 1, "the 503, not the offline pushes"
+    assert before < entry.next_attempt_at <= time.time() + 0.2
+
+
+def test_an_edit_after_an_offline_push_still_coalesces(
+    store: Store, engine_for: EngineFactory, proxy: FaultProxy, server: Server
+) -> None:
+    """An offline push sent nothing, so the next edit still folds into the queued write:
+    one remote write per record (failed before: the claimed entry counted as sent)."""
+    from tests.dynamodb_local import free_port
+
+    store.version_window_s = 120  # one version for the whole session of edits
+    template = store.create_template("Draft", content="v0")
+    store.update_template(template.templateId, content="v1")
+    assert engine_for(store, f"http://127.0.0.1:{free_port()}").drain().state == "offline"
+    store.update_template(template.templateId, content="v2")
+    assert len(entries(store)) == 2, "the template and its version, one entry each"
+    engine_for(store, proxy.endpoint_url).drain()
+    writes = proxy.written_keys()
+    template_key = f"{server.table('GravyTemplates')}:{USER}/{template.templateId}"
+    assert writes[template_key] == 1, "one write per record"
+    item = server.get("GravyTemplates", userId=USER, templateId=template.templateId)
+    assert item is not None and item["content"] == "v2"
+
+
+def test_a_retry_due_within_seconds_is_sent_in_the_same_drain(
+    store: Store, engine_for: EngineFactory, proxy: FaultProxy, server: Server
+) -> None:
+    """A 503 with a retry due in milliseconds: the drain waits for it rather than leaving
+    the edit for the next cycle, a minute away (the lost-answer tests failed at random on
+    this before)."""
+    engine = engine_for(store, proxy.endpoint_url)
+    engine.backoff = Backoff(0.05, 0.05)
+    template = store.create_template("Soon")  # no text: one entry, no version
+    proxy.fail_next("503")
+    report = engine.drain()
+    assert (report.retried, report.sent, report.requests) == (1, 1, 2)
+    assert entries(store) == []
+    assert server.get("GravyTemplates", userId=USER, templateId=template.templateId)
 
 
 def test_missing_credentials_pause_without_failing(store: Store, engine_for: EngineFactory) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.store.services import Store
@@ -46,8 +47,10 @@ def test_edits_made_offline_go_out_when_the_server_is_reachable(
     window.editor.save()
     report = sync_and_wait(qtbot, window)
     assert report.state == "offline"
-    assert window.sync_status.text().split(" · ")[1] == "Offline: changes wait on this computer"
-    assert "2 queued" in window.sync_status.text()  # the template (edit coalesced), a version
+    text = window.sync_status.text()
+    assert text.startswith("Offline - changes are kept on this computer")
+    assert "1 change waiting to sync" in text  # the template and its version: one change
+    assert "127.0.0.1" not in text, "no endpoint in the status bar"
     assert server.get("GravyTemplates", userId=USER, templateId=template.templateId) is None
 
     save_settings(
@@ -57,7 +60,7 @@ def test_edits_made_offline_go_out_when_the_server_is_reachable(
     assert report.ok
     item = server.get("GravyTemplates", userId=USER, templateId=template.templateId)
     assert item is not None and item["content"] == "<p>Every word</p>"
-    assert "Online · 0 queued" in window.sync_status.text()
+    assert window.sync_status.text().startswith("All changes saved and synced - just now")
     assert window.model.badge(0) is None, "synced: no badge"
 
 
@@ -107,7 +110,9 @@ def test_a_failed_change_shows_its_reason_and_retry_sends_it(
     panel = window.failed
     assert panel.model.rowCount() == 1
     reason = panel.model.index(0, 2).data()
-    assert reason.startswith("AccessDeniedException: User is not authorized")
+    assert reason.startswith("Your account may not change this template: sign in again")
+    tooltip = panel.model.index(0, 2).data(Qt.ItemDataRole.ToolTipRole)
+    assert tooltip.startswith("AccessDeniedException: User is not authorized")
     shoot(window, "failed_panel")
 
     proxy.scripted.clear()  # the policy is fixed

@@ -154,7 +154,7 @@ def test_keeping_a_deletion_shows_what_goes_asks_first_and_can_be_undone(
     panel = window.conflicts
     assert panel.list.count() == 1
     mine = panel.views["mine"].toPlainText()
-    assert "content" in mine and "Thanks a lot for applying." in mine, "what would be lost"
+    assert "Text" in mine and "Thanks a lot for applying." in mine, "what would be lost"
     assert "Deleted on the server" in panel.views["theirs"].toPlainText()
     assert not panel.merge_button.isEnabled()
     shoot(window, "conflicts_delete_versus_edit_light")

@@ -138,7 +138,7 @@ def test_missing_credentials_pause_sync_and_point_to_the_settings(
     window.sync.sync_now()
     qtbot.waitUntil(lambda: window.sync.status.mode == "signed out", timeout=20_000)
     text = window.sync_status.text()
-    assert "Sync paused: the AWS credentials are missing or were refused" in text
+    assert "Sync paused: the sign-in for sync is missing or was refused" in text
     assert '<a href="settings"' in text and "Sync settings...</a>" in text
     assert window.sync_status.toolTip(), "the reason is one hover away"
     shoot(window, "fault_credentials")

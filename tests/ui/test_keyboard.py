@@ -50,7 +50,9 @@ def test_tab_walks_the_window_in_reading_order_and_ctrl_tab_leaves_the_text(
     window, editor = ready, ready.editor
     expected = [
         window.search,
+        window.view_box,
         window.category,
+        window.order_box,
         window.list,
         window.new_button,
         editor.title,
