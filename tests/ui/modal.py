@@ -65,6 +65,12 @@ class Answers:
         if not self.acts:
             self._timer.stop()
 
+    def wait(self, qtbot: QtBot, timeout_ms: int = 10_000) -> list[QWidget]:
+        """``done()`` once every act was taken: for dialogs that open after the action
+        returned (an import reads its file in the background, then shows the preview)."""
+        qtbot.waitUntil(lambda: not self.acts or bool(self.errors), timeout=timeout_ms)
+        return self.done()
+
     def done(self) -> list[QWidget]:
         self._timer.stop()
         if self.errors:

@@ -88,15 +88,25 @@ def test_import_and_export_backup_from_the_file_menu_and_their_shortcuts(
     source.write_text(json.dumps(PAGES), encoding="utf-8")
     summaries: list[str] = []
 
-    def import_and_close(preview: QWidget) -> None:
+    clicked: list[bool] = []
+
+    def import_and_close(preview: QWidget) -> bool:
+        """Click Import, then wait (the import runs in the background) for the summary
+        before closing, as a person reads it first."""
         assert isinstance(preview, ImportDialog)
-        click_button(preview, "Import")
+        if not clicked:
+            click_button(preview, "Import")
+            clicked.append(True)
+            return False
+        if "Imported" not in preview.summary.text():
+            return False
         summaries.append(preview.summary.text())
         click_button(preview, "Close")
+        return True
 
     answers = answer(type_text(str(source)), import_and_close)
     menu_action(window, "Import...").trigger()
-    assert len(answers.done()) == 2 and isinstance(answers.seen[0], QFileDialog)
+    assert len(answers.wait(qtbot)) == 2 and isinstance(answers.seen[0], QFileDialog)
     assert "Imported 3 records" in summaries[0]
     assert [n.title for n in store.nodes("page-1")] == ["Opening", "Close"]
 
@@ -104,6 +114,7 @@ def test_import_and_export_backup_from_the_file_menu_and_their_shortcuts(
     answers = answer(type_text(str(target)))
     menu_action(window, "Export backup...").trigger()
     assert len(answers.done()) == 1
+    qtbot.waitUntil(lambda: "Backup written" in window.statusBar().currentMessage())
     assert [p["id"] for p in json.loads(target.read_text(encoding="utf-8"))["pages"]] == ["page-1"]
 
     reactivate(qtbot, window, window.list)
