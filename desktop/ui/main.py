@@ -419,13 +419,14 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&New template", self.new_template, QKeySequence.StandardKey.New)
-        # Both act on the section shown (Duplicate only on templates; see _show_section).
+        # They act on the section shown (Duplicate and Favourite only on templates; see
+        # _show_section).
         self.duplicate_action = self._action(
             file_menu, "&Duplicate", self.duplicate_current, "Ctrl+D"
         )
         self.delete_action = self._action(file_menu, "De&lete", self._delete_shown, "Ctrl+Delete")
         star = lambda: self.toggle_favourite(self.current_id())  # noqa: E731
-        self._action(file_menu, "Fa&vourite", star, "Ctrl+Shift+D")
+        self.favourite_action = self._action(file_menu, "Fa&vourite", star, "Ctrl+Shift+D")
         file_menu.addSeparator()
         self._action(file_menu, "&Import...", lambda: self.import_file(), "Ctrl+Shift+I")
         self._action(file_menu, "&Export backup...", lambda: self.export_backup(), "Ctrl+Shift+E")
@@ -603,6 +604,7 @@ class MainWindow(QMainWindow):
             self._section(row)
         self.stack.setCurrentIndex(row)
         self.duplicate_action.setEnabled(row == 0)
+        self.favourite_action.setEnabled(row == 0)
         self.delete_action.setEnabled(row == 0 or row in self._section_factories)
 
     @property
