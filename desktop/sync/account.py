@@ -160,6 +160,8 @@ OUTPUT_KEYS = {
     "DesktopClientId": "app_client_id",
     "IdentityPoolId": "identity_pool_id",
     "TablePrefix": "table_prefix",
+    "HostedDomain": "hosted_domain",
+    "CallbackPort": "callback_port",
 }
 
 

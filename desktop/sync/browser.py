@@ -6,7 +6,10 @@ and a loopback redirect (RFC 8252). Qt-free: the CLI and the window share it.
    ``callback_port`` when the app client only accepts a registered one);
 2. the browser opens ``<domain>/oauth2/authorize`` with a fresh ``state`` and the S256
    challenge of a fresh verifier;
-3. the hosted UI redirects to ``http://127.0.0.1:<port>/callback?code=...&state=...``:
+3. the hosted UI redirects to ``http://localhost:<port>/callback?code=...&state=...``
+   (Cognito accepts plain http only for ``localhost``, and matches the registered URL
+   exactly, port included: :func:`desktop.sync.tables.with_desktop_account` registers
+   ``callback_url(port)``):
    a wrong ``state`` (another sign-in's answer, or a forged one), an ``error`` answer, or
    no answer within the timeout ends the attempt with a sentence for the writer;
 4. the code and the verifier go to ``<domain>/oauth2/token``; the tokens that come back
@@ -38,6 +41,13 @@ log = logging.getLogger(__name__)
 CALLBACK_PATH = "/callback"
 TIMEOUT_S = 300.0  # the writer types a password, maybe a code, in the browser
 SCOPES = "openid email profile aws.cognito.signin.user.admin"
+
+
+def callback_url(port: int | str) -> str:
+    """The redirect URI for a loopback port, as the app client must register it."""
+    return f"http://localhost:{port}{CALLBACK_PATH}"
+
+
 Opener = Callable[[str], object]
 
 
@@ -127,7 +137,7 @@ class BrowserSignIn:
         server.done = threading.Event()
         server.timeout = 0.2
         self._server = server
-        redirect_uri = f"http://127.0.0.1:{server.server_address[1]}{CALLBACK_PATH}"
+        redirect_uri = callback_url(server.server_address[1])
         self.url = f"{self.domain}/oauth2/authorize?" + urllib.parse.urlencode(
             {
                 "response_type": "code",

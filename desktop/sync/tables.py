@@ -600,6 +600,8 @@ def iam_policy(region: str = "*", account: str = "*", prefix: str = "") -> dict[
 # not the web app's userId.)
 OWNER_TAG = "${aws:PrincipalTag/sub}"
 HAS_POOL = "HasUserPool"
+HAS_DOMAIN = "HasHostedDomain"
+DEFAULT_CALLBACK_PORT = 47615  # registered on the app client; any free port works unregistered
 
 
 def with_desktop_account(template: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -613,8 +615,13 @@ def with_desktop_account(template: dict[str, Any], prefix: str = "") -> dict[str
       ``sub``;
     - ``AuthenticatedRole`` (trusting the identity pool, with ``sts:TagSession`` so the tag
       reaches the session) carrying :func:`iam_policy`, and its ``RoleAttachment``;
+    - with ``HostedDomain`` (the pool's existing hosted sign-in domain) the client also
+      allows the authorization code flow for "Sign in with the browser", with the one
+      loopback callback URL ``http://localhost:<CallbackPort>/callback`` the app listens on;
     - outputs named as ``gravy-desktop config import`` reads them.
     """
+    from desktop.sync.browser import SCOPES, callback_url  # the URL the app sends
+
     provider = {"Fn::Sub": "cognito-idp.${AWS::Region}.amazonaws.com/${UserPoolId}"}
     policy = iam_policy("${AWS::Region}", "${AWS::AccountId}", prefix)
     for statement in policy["Statement"]:
@@ -632,6 +639,16 @@ def with_desktop_account(template: dict[str, Any], prefix: str = "") -> dict[str
                 "PreventUserExistenceErrors": "ENABLED",
                 "EnableTokenRevocation": True,
                 "RefreshTokenValidity": 30,
+                **{
+                    name: {"Fn::If": [HAS_DOMAIN, value, {"Ref": "AWS::NoValue"}]}
+                    for name, value in {
+                        "AllowedOAuthFlowsUserPoolClient": True,
+                        "AllowedOAuthFlows": ["code"],
+                        "AllowedOAuthScopes": SCOPES.split(),
+                        "CallbackURLs": [{"Fn::Sub": callback_url("${CallbackPort}")}],
+                        "SupportedIdentityProviders": ["COGNITO"],
+                    }.items()
+                },
             },
         },
         "IdentityPool": only
@@ -700,15 +717,35 @@ def with_desktop_account(template: dict[str, Any], prefix: str = "") -> dict[str
         "IdentityPoolId": {"Value": {"Ref": "IdentityPool"}},
         "TablePrefix": {"Value": prefix},
     }
+    browser_outputs = {
+        "HostedDomain": {"Value": {"Ref": "HostedDomain"}},
+        "CallbackPort": {"Value": {"Ref": "CallbackPort"}},
+    }
+    has_domain = {"Fn::Not": [{"Fn::Equals": [{"Ref": "HostedDomain"}, ""]}]}
     return template | {
         "Parameters": {
             "UserPoolId": {
                 "Type": "String",
                 "Default": "",
                 "Description": "the web app's Cognito user pool (empty: tables only)",
-            }
+            },
+            "HostedDomain": {
+                "Type": "String",
+                "Default": "",
+                "Description": "the pool's hosted sign-in domain, e.g. "
+                "https://gravy.auth.eu-west-1.amazoncognito.com (empty: no browser sign-in)",
+            },
+            "CallbackPort": {
+                "Type": "Number",
+                "Default": DEFAULT_CALLBACK_PORT,
+                "Description": "the loopback port the app listens on for the browser's answer",
+            },
         },
-        "Conditions": {HAS_POOL: {"Fn::Not": [{"Fn::Equals": [{"Ref": "UserPoolId"}, ""]}]}},
+        "Conditions": {
+            HAS_POOL: {"Fn::Not": [{"Fn::Equals": [{"Ref": "UserPoolId"}, ""]}]},
+            HAS_DOMAIN: {"Fn::And": [{"Condition": HAS_POOL}, has_domain]},
+        },
         "Resources": template["Resources"] | resources,
-        "Outputs": {name: only | output for name, output in outputs.items()},
+        "Outputs": {name: only | output for name, output in outputs.items()}
+        | {name: {"Condition": HAS_DOMAIN} | out for name, out in browser_outputs.items()},
     }

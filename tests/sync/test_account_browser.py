@@ -55,7 +55,7 @@ def test_browser_sign_in_verifies_the_tokens_and_keeps_the_refresh_token_in_the_
 
     (asked,) = hosted_ui.authorize_queries
     redirect = urllib.parse.urlsplit(asked["redirect_uri"])
-    assert (redirect.scheme, redirect.hostname, redirect.path) == ("http", "127.0.0.1", "/callback")
+    assert (redirect.scheme, redirect.hostname, redirect.path) == ("http", "localhost", "/callback")
     assert asked["code_challenge_method"] == "S256" and len(asked["state"]) >= 32
     (form,) = hosted_ui.token_forms
     assert form["code_verifier"] not in attempt.url, "the verifier never goes through the browser"

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from desktop.sync.account import OUTPUT_KEYS, parse_deployment
+from desktop.sync.browser import SCOPES, callback_url
 from desktop.sync.tables import ALL_TABLES, OWNER_TAG, cloudformation, iam_policy
 
 WRITES = {
@@ -143,7 +144,8 @@ def test_outputs_are_what_config_import_reads_and_references_resolve(
     ]
     imported = parse_deployment(json.dumps({"Stacks": [{"Outputs": simulated}]}))
     assert (imported.app_client_id, imported.table_prefix) == ("client", PREFIX)
-    names = set(template["Resources"]) | set(template["Parameters"]) | {"AWS::Region"}
+    names = set(template["Resources"]) | set(template["Parameters"])
+    names |= {"AWS::Region", "AWS::NoValue"}
     text = json.dumps(template)
     for ref in re.findall(r'"Ref": "([^"]+)"', text) + re.findall(
         r'"Fn::GetAtt": \["([^"]+)"', text
@@ -151,6 +153,8 @@ def test_outputs_are_what_config_import_reads_and_references_resolve(
         assert ref in names, ref
     for resource in [*template["Resources"].values(), *template["Outputs"].values()]:
         assert resource.get("Condition", "HasUserPool") in template["Conditions"]
+    for condition in (c for c in re.findall(r'"Condition": "([^"]+)"', text)):
+        assert condition in template["Conditions"], condition
     tables_only = [r for r in template["Resources"].values() if "Condition" not in r]
     assert all(r["Type"] == "AWS::DynamoDB::Table" for r in tables_only), (
         "with no user pool given, the stack makes only the tables"
@@ -159,3 +163,42 @@ def test_outputs_are_what_config_import_reads_and_references_resolve(
 
 def _covers(pattern: str, target: str) -> bool:
     return re.fullmatch(re.escape(pattern).replace(r"\*", ".*"), target) is not None
+
+
+def test_with_a_hosted_domain_the_client_accepts_the_browser_sign_in_the_app_sends(
+    template: dict[str, Any],
+) -> None:
+    """The stack's outputs give the app its hosted domain and callback port; the client
+    registers exactly the redirect URI the app sends for that port (Cognito compares them
+    character by character and takes plain http only for localhost)."""
+    outputs = {
+        "Region": "eu-west-1",
+        "UserPoolId": "eu-west-1_Abc",
+        "DesktopClientId": "client",
+        "IdentityPoolId": "eu-west-1:pool",
+        "TablePrefix": PREFIX,
+        "HostedDomain": "https://gravy.auth.eu-west-1.amazoncognito.com",
+        "CallbackPort": "47615",
+    }
+    listed = [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()]
+    imported = parse_deployment(json.dumps({"Stacks": [{"Outputs": listed}]}))
+    assert imported.hosted_domain == outputs["HostedDomain"]
+    assert imported.callback_port == 47615
+
+    client = template["Resources"]["DesktopClient"]["Properties"]
+    oauth = {
+        name: value["Fn::If"]
+        for name, value in client.items()
+        if isinstance(value, dict) and "Fn::If" in value
+    }
+    assert {cond for cond, _, _ in oauth.values()} == {"HasHostedDomain"}
+    assert all(absent == {"Ref": "AWS::NoValue"} for _, _, absent in oauth.values())
+    assert oauth["AllowedOAuthFlows"][1] == ["code"]
+    assert oauth["AllowedOAuthFlowsUserPoolClient"][1] is True
+    assert set(oauth["AllowedOAuthScopes"][1]) == set(SCOPES.split())
+    (registered,) = oauth["CallbackURLs"][1]
+    sent = callback_url(imported.callback_port)
+    assert registered["Fn::Sub"].replace("${CallbackPort}", outputs["CallbackPort"]) == sent
+    assert sent.startswith("http://localhost:")
+    assert template["Parameters"]["CallbackPort"]["Default"] == imported.callback_port
+    assert template["Outputs"]["HostedDomain"]["Condition"] == "HasHostedDomain"
