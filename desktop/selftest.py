@@ -5,7 +5,8 @@ open a fresh database in a temporary folder (which runs the migrations), save a 
 find it by full-text search, check it is queued, push it when ``--endpoint-url`` is given
 (creating the tables under a fresh prefix), check that an OS keyring backend is available
 (a missing one is reported, not fatal: the app then works only with profiles or a local
-endpoint), and open and close the main window (offscreen when there is no display).
+endpoint), and open and close the main window (offscreen when there is no display) with
+its icons (the font a package must carry).
 Exit status 0 only if every step that must work did.
 """
 
@@ -147,10 +148,13 @@ def _window(store: object, screenshot: Path | None = None) -> str:
     if headless and sys.platform.startswith("linux"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from desktop.store.services import Store
+    from desktop.ui import icons
     from desktop.ui.main import MainWindow, make_application
 
     assert isinstance(store, Store)
     app = make_application()
+    if icons.icon("plus").isNull():  # the window would show words alone
+        raise RuntimeError(f"no icon font ({icons.FONT}, from qtawesome)")
     window = MainWindow(store, start_sync=False)
     window.show()
     app.processEvents()
@@ -163,4 +167,4 @@ def _window(store: object, screenshot: Path | None = None) -> str:
     if rows != 1:
         raise RuntimeError(f"the window listed {rows} templates")
     shown = f", shown {age:.2f} s after the process started" if age is not None else ""
-    return f"platform {app.platformName()}{shown}"
+    return f"platform {app.platformName()}, icons drawn{shown}"
