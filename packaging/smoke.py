@@ -222,6 +222,10 @@ def main() -> int:
             )
             print(on_x.stdout[-1500:] + on_x.stderr[-1500:])
             result["xcb_ok"] = on_x.returncode == 0 and "platform xcb" in on_x.stdout
+            # pynput's X11 backend, which Quick Fill's shortcut and paste keys load by name.
+            result["quick_fill_keys_ok"] = (
+                "ok: Quick Fill keys (pynput.keyboard._xorg)" in on_x.stdout
+            )
             # Start-up alone: a second run with nothing to push (it still creates and
             # migrates a fresh database, which takes about 0.1 s of the figure).
             timing = sh("/usr/bin/gravy-desktop", "--self-test", env=run_env, timeout=300)
@@ -239,7 +243,8 @@ def main() -> int:
             removed.returncode == 0 and not Path("/usr/bin/gravy-desktop").exists()
         )
     print(json.dumps(result))
-    required = ["self_test_ok", "icons_ok", "quick_fill_ok", "upgrade_ok", "xcb_ok", "uninstalled"]
+    required = ["self_test_ok", "icons_ok", "quick_fill_ok", "quick_fill_keys_ok", "upgrade_ok"]
+    required += ["xcb_ok", "uninstalled"]
     passed = all(result.get(k) for k in required + (["package_upgrade_ok"] if args.over else []))
     return 0 if passed else 1
 

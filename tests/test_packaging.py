@@ -79,3 +79,17 @@ def test_the_self_test_fails_when_the_icon_font_is_missing(tmp_path: Path) -> No
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAILED: main window opened and closed: no icon font" in done.stdout
     assert "self-test FAILED (1 step)" in done.stdout
+
+
+def test_the_self_test_finds_quick_fills_keyboard_backend_on_an_x_display() -> None:
+    """pynput loads its backend by name for the desktop it finds; the self-test names it
+    (packaging/smoke.py runs the installed package's self-test on Xvfb and requires it)."""
+    done = subprocess.run(
+        ["xvfb-run", "-a", str(Path(sys.executable).with_name("gravy-desktop")), "--self-test"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ok: Quick Fill keys (pynput.keyboard._xorg)" in done.stdout
