@@ -1,8 +1,8 @@
 """None, True and False made immortal on CPython 3.11, as CPython 3.12 makes them (PEP 683),
 because PySide6 6.12 takes references from them that it never gave.
 
-Measured with PySide6-Essentials 6.12.0 on CPython 3.11 (``tests/test_refcount.py`` runs
-such calls): every call of a C++ method returning void (``label.setText``, ``widget.update``,
+Measured with PySide6-Essentials 6.12.0 on CPython 3.11 (``python -m tests.refcount_probe``):
+every call of a C++ method returning void (``label.setText``, ``widget.update``,
 ``painter.save``, ``painter.setPen``, ``view.repaint``...) takes one reference from None, as
 does a C++ model's ``data`` returning nothing, and every ``Signal.emit`` takes one from True.
 6.7.3, 6.8.3, 6.9.3, 6.10.3, 6.11.0 and 6.11.3 take none (``pyproject.toml`` keeps to them).
