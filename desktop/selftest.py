@@ -5,7 +5,9 @@ open a fresh database in a temporary folder (which runs the migrations), save a 
 find it by full-text search, check it is queued, push it when ``--endpoint-url`` is given
 (creating the tables under a fresh prefix), check that an OS keyring backend is available
 (a missing one is reported, not fatal: the app then works only with profiles or a local
-endpoint), and open and close the main window (offscreen when there is no display).
+endpoint), that Quick Fill can listen for its shortcut and send the paste keys (reported,
+not fatal: there may be no X display), and open and close the main window (offscreen when
+there is no display) with its icons (the font a package must carry).
 Exit status 0 only if every step that must work did.
 """
 
@@ -33,6 +35,14 @@ def _keyring_backend() -> str:
             "KWallet); access keys cannot be stored, AWS profiles and local endpoints still work"
         )
     return type(backend).__module__ + "." + type(backend).__name__
+
+
+def _quick_fill_keys() -> str:
+    """The keyboard backend Quick Fill's global shortcut and paste keys use (pynput loads it
+    by name for the desktop it finds: a package must carry it)."""
+    from pynput import keyboard  # ImportError without a display
+
+    return str(keyboard.Controller.__module__)
 
 
 def _process_age_s() -> float | None:
@@ -109,6 +119,7 @@ def run(
         if endpoint_url:
             step("pushed to " + endpoint_url, lambda: _push(store, endpoint_url))
         step("OS keyring", _keyring_backend, required=False)
+        step("Quick Fill keys", _quick_fill_keys, required=False)
         step("main window opened and closed", lambda: _window(store, screenshot))
         store.database.close()
     steps = "1 step" if failures == 1 else f"{failures} steps"
@@ -147,10 +158,13 @@ def _window(store: object, screenshot: Path | None = None) -> str:
     if headless and sys.platform.startswith("linux"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from desktop.store.services import Store
+    from desktop.ui import icons
     from desktop.ui.main import MainWindow, make_application
 
     assert isinstance(store, Store)
     app = make_application()
+    if icons.icon("plus").isNull():  # the window would show words alone
+        raise RuntimeError(f"no icon font ({icons.FONT}, from qtawesome)")
     window = MainWindow(store, start_sync=False)
     window.show()
     app.processEvents()
@@ -163,4 +177,4 @@ def _window(store: object, screenshot: Path | None = None) -> str:
     if rows != 1:
         raise RuntimeError(f"the window listed {rows} templates")
     shown = f", shown {age:.2f} s after the process started" if age is not None else ""
-    return f"platform {app.platformName()}{shown}"
+    return f"platform {app.platformName()}, icons drawn{shown}"

@@ -1,8 +1,10 @@
 """Smoke test of the installed package: build the .deb (unless given), install it on this
 machine with apt (which brings its declared dependencies), run the installed
-``gravy-desktop --self-test`` against DynamoDB Local with a screenshot of the window,
-check that it upgrades a database the previous release left (backed up, migrated, data
-intact), report the sizes, and uninstall. Needs root (apt) and the test set-up (``bash tests/run``).
+``gravy-desktop --self-test`` against DynamoDB Local with a screenshot of the window (and
+its icons, from the package's copy of qtawesome's font), check that it upgrades a database
+the previous release left (backed up, migrated, data intact), that a running window
+answers ``gravy-desktop fill`` (Quick Fill's local socket), report the sizes, and
+uninstall. Needs root (apt) and the test set-up (``bash tests/run``).
 
 With ``--over REF`` it first builds the package of an older release (the git commit or
 tag REF, in a worktree under build/), installs it, writes templates and a queued change
@@ -24,6 +26,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,6 +71,29 @@ def upgrade_check(run_env: dict[str, str], folder: Path) -> bool:
         and revision != "0001"
         and len(backups) == 1
     )
+
+
+def quick_fill_check(run_env: dict[str, str], folder: Path) -> bool:
+    """The installed window answers ``gravy-desktop fill`` through its local socket (the
+    QtNetwork the package keeps): the command exits 0 only if a running window took it."""
+    database = folder / "quick-fill.db"
+    window = subprocess.Popen(
+        ["/usr/bin/gravy-desktop", "--db", str(database)],
+        env=run_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and window.poll() is None:
+            asked = sh("/usr/bin/gravy-desktop", "--db", str(database), "fill", env=run_env)
+            if asked.returncode == 0:
+                return True
+            time.sleep(0.5)  # the window is still starting
+        return False
+    finally:
+        window.terminate()
+        window.wait(30)
 
 
 def build_release(ref: str) -> Path:
@@ -196,12 +222,18 @@ def main() -> int:
             )
             print(on_x.stdout[-1500:] + on_x.stderr[-1500:])
             result["xcb_ok"] = on_x.returncode == 0 and "platform xcb" in on_x.stdout
+            # pynput's X11 backend, which Quick Fill's shortcut and paste keys load by name.
+            result["quick_fill_keys_ok"] = (
+                "ok: Quick Fill keys (pynput.keyboard._xorg)" in on_x.stdout
+            )
             # Start-up alone: a second run with nothing to push (it still creates and
             # migrates a fresh database, which takes about 0.1 s of the figure).
             timing = sh("/usr/bin/gravy-desktop", "--self-test", env=run_env, timeout=300)
             result["upgrade_ok"] = upgrade_check(run_env, Path(home))
+            result["quick_fill_ok"] = quick_fill_check(run_env, Path(home))
         print(test.stdout + test.stderr)
         result["self_test_ok"] = test.returncode == 0 and screenshot.exists()
+        result["icons_ok"] = "icons drawn" in test.stdout  # the font came with the package
         shown = re.search(r"shown ([0-9.]+) s after the process started", timing.stdout)
         result["frozen_startup_s"] = float(shown.group(1)) if shown else None
         result["screenshot"] = str(screenshot.relative_to(ROOT))
@@ -211,7 +243,8 @@ def main() -> int:
             removed.returncode == 0 and not Path("/usr/bin/gravy-desktop").exists()
         )
     print(json.dumps(result))
-    required = ["self_test_ok", "upgrade_ok", "xcb_ok", "uninstalled"]
+    required = ["self_test_ok", "icons_ok", "quick_fill_ok", "quick_fill_keys_ok", "upgrade_ok"]
+    required += ["xcb_ok", "uninstalled"]
     passed = all(result.get(k) for k in required + (["package_upgrade_ok"] if args.over else []))
     return 0 if passed else 1
 

@@ -8,10 +8,8 @@ the one font and reading its map takes about 15 ms, once, at the window's start.
 
 from __future__ import annotations
 
-import ctypes
 import importlib.util
 import json
-import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -58,20 +56,6 @@ def _font() -> tuple[str, dict[str, str]] | None:
     return families[0], {name: chr(int(code, 16)) for name, code in codes.items()}
 
 
-def give_back_none(before: int) -> None:
-    """PySide6 6.12 on CPython 3.11 drops a reference to None on each call of a C++
-    method returning void (``painter.setPen``, ``save``...): a delegate painting 10,000
-    rows would bring None's count to zero and abort the interpreter ("deallocating None",
-    measured: bench/list_scroll.py crashed after ~140 screenfuls). After each paint, the
-    references taken away are given back. From CPython 3.12 None is immortal: nothing to do."""
-    lost = before - sys.getrefcount(None)
-    for _ in range(max(0, lost)):
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(None))
-
-
-NONE_MORTAL = sys.version_info < (3, 12)
-
-
 class _GlyphEngine(QIconEngine):
     """One glyph, painted in the current palette's colour (or a fixed one)."""
 
@@ -80,10 +64,7 @@ class _GlyphEngine(QIconEngine):
         self.family, self.char, self.color = family, char, color
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: Any) -> None:
-        before = sys.getrefcount(None) if NONE_MORTAL else 0
         self._paint(painter, rect, mode)
-        if NONE_MORTAL:
-            give_back_none(before)
 
     def _paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode) -> None:
         palette = QApplication.palette()
@@ -110,14 +91,11 @@ class _GlyphEngine(QIconEngine):
         painter.restore()
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: Any) -> QPixmap:
-        before = sys.getrefcount(None) if NONE_MORTAL else 0
         pixmap = QPixmap(size)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
         self._paint(painter, QRect(QPoint(0, 0), size), mode)
         painter.end()
-        if NONE_MORTAL:
-            give_back_none(before)
         return pixmap
 
     def clone(self) -> QIconEngine:

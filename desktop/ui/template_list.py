@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import re
-import sys
 from typing import Any
 
 from PySide6.QtCore import (
@@ -35,7 +34,6 @@ from PySide6.QtWidgets import (
 
 from desktop import domain
 from desktop.ui import words
-from desktop.ui.icons import NONE_MORTAL, give_back_none
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -108,12 +106,6 @@ class TemplateDelegate(QStyledItemDelegate):
         return QRect(rect.left() + pad - 2, rect.top() + pad - 2, line + 4, line + 4)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
-        before = sys.getrefcount(None) if NONE_MORTAL else 0
-        self._paint(painter, option, index)
-        if NONE_MORTAL:
-            give_back_none(before)
-
-    def _paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         self.initStyleOption(option, index)
         style = option.widget.style() if option.widget else None
         text_role = QPalette.ColorRole.Text

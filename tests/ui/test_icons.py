@@ -52,7 +52,8 @@ def test_sidebar_toolbar_and_buttons_have_icons_that_follow_the_theme(
 
 def test_painting_icons_keeps_none_alive(window: MainWindow) -> None:
     """Icons are painted on every repaint of the toolbar and sidebar: the references to
-    None that PySide6 drops on CPython 3.11 are given back (else a long session aborts)."""
+    None that PySide6 6.12 drops on CPython 3.11 leave it far from zero (desktop/ui/immortal.py;
+    else a long session aborts)."""
     import sys
 
     before = sys.getrefcount(None)
@@ -60,4 +61,4 @@ def test_painting_icons_keeps_none_alive(window: MainWindow) -> None:
         window.editor.toolbar.repaint()
         window.sidebar.viewport().repaint()
         window.sidebar.item(0).icon().pixmap(QSize(24, 24))
-    assert sys.getrefcount(None) >= before - 100, (before, sys.getrefcount(None))
+    assert sys.getrefcount(None) > 2**31, (before, sys.getrefcount(None))

@@ -108,8 +108,8 @@ def test_empty_states_say_what_to_do_and_samples_are_one_click(
 
 
 def test_painting_the_list_keeps_none_alive(window: MainWindow, store: Store) -> None:
-    """PySide6 drops a reference to None per void C++ call on CPython 3.11; the delegate
-    gives them back, or scrolling 10,000 rows aborts the interpreter."""
+    """PySide6 6.12 drops a reference to None per void C++ call on CPython 3.11; None is
+    out of their reach (desktop/ui/immortal.py), or scrolling 10,000 rows aborts."""
     import sys
 
     for number in range(30):
@@ -118,4 +118,4 @@ def test_painting_the_list_keeps_none_alive(window: MainWindow, store: Store) ->
     before = sys.getrefcount(None)
     for _ in range(20):
         window.list.viewport().repaint()
-    assert sys.getrefcount(None) >= before - 100, (before, sys.getrefcount(None))
+    assert sys.getrefcount(None) > 2**31, (before, sys.getrefcount(None))
