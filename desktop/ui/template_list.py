@@ -211,12 +211,6 @@ class TemplateListView(QListView):
         self.viewport().update()
 
     def paintEvent(self, event: Any) -> None:
-        before = sys.getrefcount(None) if NONE_MORTAL else 0
-        self._paint_empty(event)
-        if NONE_MORTAL:
-            give_back_none(before)
-
-    def _paint_empty(self, event: Any) -> None:
         super().paintEvent(event)
         model = self.model()
         if model is not None and model.rowCount() == 0 and self.empty_text:
