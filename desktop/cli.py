@@ -704,5 +704,6 @@ def run(args: argparse.Namespace, store: Store) -> int:
         return EXIT_FAILED
     except (MissingCredentials, BotoCoreError, ClientError) as error:
         fault = classify(error)
+        assert fault is not None  # these three are always faults of the environment
         print(f"gravy-desktop: {fault.kind}: {fault.code}: {fault.message}", file=sys.stderr)
         return EXIT_ENVIRONMENT

@@ -252,8 +252,10 @@ class Puller:
                     ReturnConsumedCapacity="TOTAL", **request
                 )
                 break
-            except Exception as error:  # classify() re-raises what is not a sync error
+            except Exception as error:
                 problem = classify(error)
+                if problem is None:  # a bug, not a fault of the server or the network
+                    raise
                 if problem.kind != Kind.TRANSIENT or attempt == READ_ATTEMPTS:
                     raise _Stop(problem) from error
                 self.cancel.wait(self.backoff.delay(attempt))
