@@ -22,8 +22,8 @@ import pytest
 
 from desktop.store.services import NotFound, Store
 from desktop.sync.codec import CODECS
-from desktop.sync.conflicts import Resolution, get_conflict, list_conflicts, resolve
 from desktop.sync.push import EngineState
+from desktop.sync.resolution import Resolution, get_conflict, list_conflicts, resolve
 from tests.fault_proxy import FaultProxy
 from tests.sync.conftest import USER, Device, DeviceFactory, Server
 from tests.webapp import PageManagerService, TemplateService, new_page
