@@ -106,6 +106,7 @@ def run(args: argparse.Namespace, open_store: Callable[[Path], Store]) -> int:
         return EXIT_FAILED
     except (MissingCredentials, BotoCoreError, ClientError) as error:
         fault = classify(error)
+        assert fault is not None  # these three are always faults of the environment
         print(f"gravy-desktop: {fault.kind}: {fault.message}", file=sys.stderr)
         return EXIT_ENVIRONMENT
 

@@ -27,8 +27,7 @@ from pydantic import ValidationError
 from desktop import account_cli
 from desktop.domain import InvalidInput
 from desktop.store import transfer
-from desktop.store.models import OutboxEntry
-from desktop.store.outbox import NoSuchEntry, QueueError, State
+from desktop.store.outbox import Entry, NoSuchEntry, QueueError, State
 from desktop.store.services import NotFound, Store
 from desktop.sync import tables
 from desktop.sync.config import (
@@ -39,10 +38,10 @@ from desktop.sync.config import (
     save_secret,
     save_settings,
 )
-from desktop.sync.conflicts import Conflict, Resolution, get_conflict, list_conflicts, resolve
 from desktop.sync.engine import CycleReport, SyncEngine, last_cycle, last_success
 from desktop.sync.errors import MissingCredentials, classify
 from desktop.sync.push import PushEngine
+from desktop.sync.resolution import Conflict, Resolution, get_conflict, list_conflicts, resolve
 
 EXIT_OK, EXIT_FAILED, EXIT_ENVIRONMENT, EXIT_INVALID = 0, 1, 2, 3
 #: The largest id or number an argument may hold (SQLite's integers are 64-bit).
@@ -285,7 +284,7 @@ def _print(args: argparse.Namespace, data: Any, lines: list[str]) -> None:
             print(line)
 
 
-def _entry_data(entry: OutboxEntry) -> dict[str, Any]:
+def _entry_data(entry: Entry) -> dict[str, Any]:
     return {
         "id": entry.id,
         "record": entry.record_key,
@@ -704,5 +703,6 @@ def run(args: argparse.Namespace, store: Store) -> int:
         return EXIT_FAILED
     except (MissingCredentials, BotoCoreError, ClientError) as error:
         fault = classify(error)
+        assert fault is not None  # these three are always faults of the environment
         print(f"gravy-desktop: {fault.kind}: {fault.code}: {fault.message}", file=sys.stderr)
         return EXIT_ENVIRONMENT

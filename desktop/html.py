@@ -33,8 +33,6 @@ TAGS = frozenset({"p", "h1", "h2", "h3", "ul", "ol", "li", "strong", "em", "u", 
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 #: Tags other editors write for what the subset has under another name.
 RENAMED = {"b": "strong", "i": "em", "div": "p", "h4": "h3", "h5": "h3", "h6": "h3"}
-#: The records whose ``content`` is HTML.
-HTML_ENTITIES = frozenset({"template", "snippet", "version"})
 
 _CLEANER = nh3.Cleaner(
     tags=set(TAGS),

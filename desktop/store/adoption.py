@@ -32,35 +32,22 @@ from sqlalchemy.orm import Session
 
 from desktop import domain
 from desktop.store import outbox, syncstate
-from desktop.store.models import ROW_TYPES, RecordRow
+from desktop.store.entities import ENTITIES, SEARCHED, WRITTEN_HERE
+from desktop.store.models import RecordRow
 from desktop.store.rows import raw
 from desktop.store.services import Store
 
 CLAIM_SETTING = "account.adopting"  # in the offline database: {"sub", "email"} while moving
 #: Parents before their children (a version after its template, a node after its page).
-ORDER = ("template", "version", "snippet", "preset", "page", "node", "usage_event")
-NAMES = {
-    "template": ("template", "templates"),
-    "version": ("template version", "template versions"),
-    "snippet": ("snippet", "snippets"),
-    "preset": ("variable preset", "variable presets"),
-    "page": ("page", "pages"),
-    "node": ("page node", "page nodes"),
-    "usage_event": ("use", "uses"),
-}
+ORDER = WRITTEN_HERE
+#: What a finished move empties in the offline database: its records (children first),
+#: its queue and sync state, its search entries.
 EMPTIED = (
-    "template_versions",
-    "nodes",
-    "usage_events",
-    "templates",
-    "snippets",
-    "variable_presets",
-    "pages",
+    *(ENTITIES[entity].table for entity in reversed(WRITTEN_HERE)),
     "outbox",
     "sync_records",
     "search_pending",
-    "templates_fts",
-    "snippets_fts",
+    *SEARCHED.values(),
 )
 
 
@@ -114,7 +101,7 @@ def describe(counts: dict[str, int]) -> str:
     for entity in ORDER:
         count = counts.get(entity, 0)
         if count:
-            one, many = NAMES[entity]
+            one, many = ENTITIES[entity].label, ENTITIES[entity].plural
             parts.append(f"{count} {one if count == 1 else many}")
     return ", ".join(parts) or "no records"
 
@@ -122,7 +109,7 @@ def describe(counts: dict[str, int]) -> str:
 def _counts(session: Session) -> dict[str, int]:
     found: dict[str, int] = {}
     for entity in ORDER:
-        row_type: type[RecordRow] = ROW_TYPES[entity]
+        row_type: type[RecordRow] = ENTITIES[entity].row
         count = session.scalar(select(func.count()).select_from(row_type)) or 0
         if count:
             found[entity] = int(count)
@@ -146,7 +133,7 @@ def waiting(offline: Store) -> Waiting:
 def _records(session: Session) -> list[tuple[str, domain.Record]]:
     found: list[tuple[str, domain.Record]] = []
     for entity in ORDER:
-        row_type: Any = ROW_TYPES[entity]
+        row_type: Any = ENTITIES[entity].row
         for row in session.scalars(select(row_type).order_by(row_type.created_at)):
             found.append((entity, row.to_domain()))
     return found
@@ -178,7 +165,7 @@ def adopt(offline: Store, target: Store, sub: str, email: str) -> Adopted:
     for entity, _record in imported:
         moved[entity] = moved.get(entity, 0) + 1
     offline.notify_changed(
-        [(entity, str(getattr(r, ROW_TYPES[entity].id_field))) for entity, r in records]
+        [(entity, str(getattr(r, ENTITIES[entity].id_field))) for entity, r in records]
     )
     offline.notify_queue_changed()
     return Adopted(moved=moved, already=len(skipped))

@@ -74,23 +74,28 @@ class AlreadyRunning(StoreError):
 
 
 def classify_sqlite_error(error: BaseException, path: Path) -> StoreError | None:
-    """Map a sqlite3 / SQLAlchemy error to the environment fault it reports, if it is one."""
+    """Map a sqlite3 / SQLAlchemy error to the environment fault it reports, if it is one.
+    Keyed on SQLite's primary result code (``sqlite_errorcode & 0xFF``), never on the
+    message: "no such table: corrupt_notes" is a bug, not a damaged file."""
     original = error.orig if isinstance(error, DBAPIError) else error
     if not isinstance(original, sqlite3.Error):
         return None
-    text = str(original).lower()
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is None:
+        return None
+    primary = code & 0xFF
+    if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
         return DatabaseCorrupt(
             f"The database {path} is damaged and cannot be opened ({original}). It has been "
             "left untouched: restore it from a backup or move it aside to start afresh."
         )
-    if "locked" in text or "busy" in text:
+    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         return DatabaseBusy(f"The database {path} is busy in another program; try again.")
-    if "readonly" in text or "read-only" in text:
+    if primary == sqlite3.SQLITE_READONLY:
         return DatabaseReadOnly(f"The database {path} is read-only; check its permissions.")
-    if "disk is full" in text or "database or disk is full" in text:
+    if primary == sqlite3.SQLITE_FULL:
         return DiskFull(f"The disk holding {path} is full; free some space and try again.")
-    if "unable to open" in text or "disk i/o" in text:
+    if primary in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR):
         return StoreError(f"The database {path} cannot be read or written ({original}).")
     return None
 

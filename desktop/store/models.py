@@ -208,21 +208,6 @@ class UsageEventRow(RecordRow):
     updated_at: Mapped[str] = mapped_column(String)
 
 
-ROW_TYPES: dict[str, type[RecordRow]] = {
-    row.entity: row
-    for row in (
-        TemplateRow,
-        SnippetRow,
-        PresetRow,
-        VersionRow,
-        ShareRow,
-        PageRow,
-        NodeRow,
-        UsageEventRow,
-    )
-}
-
-
 class OutboxEntry(Base):
     """One pending change to send. See :mod:`desktop.store.outbox` for its life cycle."""
 

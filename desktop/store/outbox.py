@@ -28,6 +28,11 @@ Retrying or releasing an entry does not reopen it: newer entries may already fol
 - increment + increment   -> one increment with the sum; create + increment -> the create
   carries the new count. Increments commute with updates (updates never write counters).
 
+Every statement here goes straight to the driver (see ``rows.py`` for why), so each sees
+every earlier change of its transaction without a flush; :class:`Entry` is what the queue
+hands out (plain data: the ORM class :class:`~desktop.store.models.OutboxEntry` stays the
+schema's, for Alembic and the tests).
+
 Readiness: an entry may be sent when no earlier entry of its record is still queued,
 no earlier entry of its parent is (a node waits for its page), and, for a delete, no
 earlier entry of a child is (a page's delete waits for its nodes). So a failed or
@@ -39,16 +44,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from desktop.domain import now_iso
-from desktop.store.models import OutboxEntry
 from desktop.store.rows import raw
 
 
@@ -96,6 +98,46 @@ class NoSuchEntry(KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "no such queue entry"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A queue entry as plain data, for the panels and the command line."""
+
+    id: int
+    op_id: str
+    entity: str
+    record_id: str
+    record_key: str
+    parent_key: str | None
+    op: Op
+    payload: dict[str, Any]
+    state: State
+    attempts: int
+    next_attempt_at: float
+    last_error_code: str | None
+    last_error_message: str | None
+    last_error_at: str | None
+    server_copy: dict[str, Any] | None
+    created_at: str
+    updated_at: str
+
+
+_ENTRY_COLUMNS = (
+    "id, op_id, entity, record_id, record_key, parent_key, op, payload, state, attempts, "
+    "next_attempt_at, last_error_code, last_error_message, last_error_at, server_copy, "
+    "created_at, updated_at"
+)
+
+
+def _entry(row: tuple[Any, ...]) -> Entry:
+    (id_, op_id, entity, record_id, key, parent, op, payload, state, attempts, due) = row[:11]
+    code, message, error_at, server, created, updated = row[11:]
+    return Entry(
+        id_, op_id, entity, record_id, key, parent, Op(op), json.loads(payload), State(state),
+        attempts, float(due), code, message, error_at,
+        None if server is None else json.loads(server), created, updated,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -237,14 +279,16 @@ def _ready_ids(session: Session, limit: int, now: float | None) -> list[int]:
     return [row[0] for row in raw(session).execute(_READY, {"now": moment, "limit": limit})]
 
 
-def ready(session: Session, limit: int, now: float | None = None) -> Sequence[OutboxEntry]:
+def ready(session: Session, limit: int, now: float | None = None) -> list[Entry]:
     """Pending entries that may be sent now, oldest first."""
     ids = _ready_ids(session, limit, now)
     if not ids:
         return []
-    return session.scalars(
-        select(OutboxEntry).where(OutboxEntry.id.in_(ids)).order_by(OutboxEntry.id)
-    ).all()
+    rows = raw(session).execute(
+        f"SELECT {_ENTRY_COLUMNS} FROM outbox WHERE id IN ({','.join('?' * len(ids))}) ORDER BY id",
+        ids,
+    )
+    return [_entry(row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -284,47 +328,69 @@ def claim(session: Session, limit: int, now: float | None = None) -> list[Claime
     ]
 
 
-def _get(session: Session, entry_id: int) -> OutboxEntry:
-    entry = session.get(OutboxEntry, entry_id)
-    if entry is None:
+def get(session: Session, entry_id: int) -> Entry:
+    row = (
+        raw(session)
+        .execute(f"SELECT {_ENTRY_COLUMNS} FROM outbox WHERE id = ?", (entry_id,))
+        .fetchone()
+    )
+    if row is None:
         raise NoSuchEntry(f"no queue entry {entry_id}")
-    return entry
+    return _entry(row)
+
+
+def _set(session: Session, entry_id: int, **values: Any) -> None:
+    """Update one entry's columns (and ``updated_at``); raises :class:`NoSuchEntry`."""
+    values.setdefault("updated_at", now_iso())
+    columns = ", ".join(f"{name} = ?" for name in values)
+    cursor = raw(session).execute(
+        f"UPDATE outbox SET {columns} WHERE id = ?", (*values.values(), entry_id)
+    )
+    if cursor.rowcount == 0:
+        raise NoSuchEntry(f"no queue entry {entry_id}")
 
 
 def complete(session: Session, entry_id: int) -> None:
     """The server confirmed the entry: it leaves the queue."""
-    session.delete(_get(session, entry_id))
+    cursor = raw(session).execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
+    if cursor.rowcount == 0:
+        raise NoSuchEntry(f"no queue entry {entry_id}")
 
 
 def complete_many(session: Session, entry_ids: list[int]) -> None:
-    """The server confirmed these entries (one statement for a whole batch)."""
-    if entry_ids:
+    """The server confirmed these entries (one statement per 500)."""
+    for start in range(0, len(entry_ids), 500):
+        chunk = entry_ids[start : start + 500]
         raw(session).execute(
-            f"DELETE FROM outbox WHERE id IN ({','.join('?' * len(entry_ids))})", entry_ids
+            f"DELETE FROM outbox WHERE id IN ({','.join('?' * len(chunk))})", chunk
         )
 
 
-def _record_error(entry: OutboxEntry, state: State, code: str, message: str) -> None:
+def _record_error(
+    session: Session, entry_id: int, state: State, code: str, message: str, **more: Any
+) -> None:
     stamp = now_iso()
-    entry.state = state
-    entry.last_error_code = code
-    entry.last_error_message = message
-    entry.last_error_at = stamp
-    entry.updated_at = stamp
+    _set(
+        session,
+        entry_id,
+        state=str(state),
+        last_error_code=code,
+        last_error_message=message,
+        last_error_at=stamp,
+        updated_at=stamp,
+        **more,
+    )
 
 
 def retry_later(session: Session, entry_id: int, code: str, message: str, delay_s: float) -> None:
-    entry = _get(session, entry_id)
-    _record_error(entry, State.PENDING, code, message)
-    entry.next_attempt_at = time.time() + delay_s
+    next_attempt = time.time() + delay_s
+    _record_error(session, entry_id, State.PENDING, code, message, next_attempt_at=next_attempt)
 
 
 def release(session: Session, entry_id: int) -> None:
     """Back to pending with no error recorded: the server answered it (its write was refused
     and merged), so the attempt stands."""
-    entry = _get(session, entry_id)
-    entry.state = State.PENDING
-    entry.updated_at = now_iso()
+    _set(session, entry_id, state=str(State.PENDING))
 
 
 def unclaim(session: Session, entry_ids: list[int]) -> None:
@@ -334,7 +400,6 @@ def unclaim(session: Session, entry_ids: list[int]) -> None:
     never sent; except when a newer entry of its record was queued while it was claimed:
     reopening it would put two open entries in the record's tail, so such an entry stays
     closed, one attempt up."""
-    session.flush()  # the ORM's pending changes first: this writes on the driver
     stamp = now_iso()
     for start in range(0, len(entry_ids), 500):
         chunk = entry_ids[start : start + 500]
@@ -364,81 +429,81 @@ def in_backoff(session: Session, now: float | None = None) -> tuple[int, float |
 
 
 def fail(session: Session, entry_id: int, code: str, message: str) -> None:
-    _record_error(_get(session, entry_id), State.FAILED, code, message)
+    _record_error(session, entry_id, State.FAILED, code, message)
 
 
 def mark_conflict(session: Session, entry_id: int, code: str, message: str) -> None:
-    _record_error(_get(session, entry_id), State.CONFLICT, code, message)
+    _record_error(session, entry_id, State.CONFLICT, code, message)
 
 
 def keep_server_copy(session: Session, entry_id: int, server: dict[str, Any] | None) -> None:
     """Keep the server's version of a conflicted record with its entry (None: deleted)."""
-    _get(session, entry_id).server_copy = server
+    _set(session, entry_id, server_copy=None if server is None else json.dumps(server))
 
 
 def recover_in_flight(session: Session) -> int:
     """After a crash, entries left in flight are sent again (the sender makes that safe)."""
-    result = session.execute(
-        update(OutboxEntry)
-        .where(OutboxEntry.state == State.IN_FLIGHT)
-        .values(state=State.PENDING, updated_at=now_iso())
+    cursor = raw(session).execute(
+        "UPDATE outbox SET state = ?, updated_at = ? WHERE state = ?",
+        (str(State.PENDING), now_iso(), str(State.IN_FLIGHT)),
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return cursor.rowcount
 
 
 def retry(session: Session, entry_id: int) -> None:
     """The user asks to try a failed or conflicted entry again, now."""
-    entry = _get(session, entry_id)
+    entry = get(session, entry_id)
     if entry.state not in (State.FAILED, State.CONFLICT):
         raise QueueError(f"entry {entry_id} is {entry.state}, not failed")
-    entry.state = State.PENDING
-    entry.next_attempt_at = 0.0
-    entry.updated_at = now_iso()
+    _set(session, entry_id, state=str(State.PENDING), next_attempt_at=0.0)
 
 
 def retry_all_failed(session: Session) -> int:
-    result = session.execute(
-        update(OutboxEntry)
-        .where(OutboxEntry.state == State.FAILED)
-        .values(state=State.PENDING, next_attempt_at=0.0, updated_at=now_iso())
+    cursor = raw(session).execute(
+        "UPDATE outbox SET state = ?, next_attempt_at = 0.0, updated_at = ? WHERE state = ?",
+        (str(State.PENDING), now_iso(), str(State.FAILED)),
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return cursor.rowcount
 
 
-def discard(session: Session, entry_id: int) -> OutboxEntry:
+def discard(session: Session, entry_id: int) -> Entry:
     """The user gives up on an entry: the only way one leaves the queue unsent."""
-    entry = _get(session, entry_id)
+    entry = get(session, entry_id)
     if entry.state == State.IN_FLIGHT:
         raise QueueError(f"entry {entry_id} is being sent; wait for the result")
-    session.execute(delete(OutboxEntry).where(OutboxEntry.id == entry_id))
+    raw(session).execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
     return entry
 
 
-def counts(session: Session) -> dict[State, int]:
-    rows = session.execute(
-        select(OutboxEntry.state, func.count()).group_by(OutboxEntry.state)
-    ).all()
+def _by_state(rows: Any) -> dict[State, int]:
     found = {State(state): int(count) for state, count in rows}
     return {state: found.get(state, 0) for state in State}
+
+
+def counts(session: Session) -> dict[State, int]:
+    return _by_state(raw(session).execute("SELECT state, count(*) FROM outbox GROUP BY state"))
 
 
 def change_counts(session: Session) -> dict[State, int]:
     """Changed records per state, as a writer counts them: a record's entries are one
     change, and a child's entries (a template's version, a page's node) belong to its
     parent's change. ``counts`` counts queue entries; the status bar shows these."""
-    group = func.coalesce(OutboxEntry.parent_key, OutboxEntry.record_key)
-    rows = session.execute(
-        select(OutboxEntry.state, func.count(func.distinct(group))).group_by(OutboxEntry.state)
-    ).all()
-    found = {State(state): int(count) for state, count in rows}
-    return {state: found.get(state, 0) for state in State}
+    return _by_state(
+        raw(session).execute(
+            "SELECT state, count(DISTINCT coalesce(parent_key, record_key)) FROM outbox "
+            "GROUP BY state"
+        )
+    )
 
 
-def entries(session: Session, state: State | None = None) -> Sequence[OutboxEntry]:
-    query = select(OutboxEntry).order_by(OutboxEntry.id)
-    if state is not None:
-        query = query.where(OutboxEntry.state == state)
-    return session.scalars(query).all()
+def entries(session: Session, state: State | None = None) -> list[Entry]:
+    if state is None:
+        rows = raw(session).execute(f"SELECT {_ENTRY_COLUMNS} FROM outbox ORDER BY id")
+    else:
+        rows = raw(session).execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM outbox WHERE state = ? ORDER BY id", (str(state),)
+        )
+    return [_entry(row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -455,7 +520,6 @@ class Queued:
 
 def record_entries(session: Session, key: str) -> list[Queued]:
     """Everything queued for one record, oldest first."""
-    session.flush()  # the ORM's pending changes first: this reads on the driver
     rows = raw(session).execute(
         "SELECT id, op_id, op, state, attempts, payload FROM outbox WHERE record_key = ? "
         "ORDER BY id",
@@ -470,7 +534,6 @@ def record_entries(session: Session, key: str) -> list[Queued]:
 def queued_keys(session: Session, keys: list[str]) -> set[str]:
     """Which of ``keys`` have anything queued (one statement per 500 keys)."""
     found: set[str] = set()
-    session.flush()
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
         rows = raw(session).execute(
@@ -483,7 +546,6 @@ def queued_keys(session: Session, keys: list[str]) -> set[str]:
 
 
 def state_of(session: Session, entry_id: int) -> State | None:
-    session.flush()  # the ORM's pending changes first: this reads on the driver
     row = raw(session).execute("SELECT state FROM outbox WHERE id = ?", (entry_id,)).fetchone()
     return None if row is None else State(row[0])
 
@@ -501,4 +563,4 @@ def requeue(session: Session, entry_id: int, op: Op, payload: dict[str, Any]) ->
 
 def pending_keys(session: Session) -> set[str]:
     """Record keys with anything queued (the UI's per-item badge and the puller's guard)."""
-    return set(session.scalars(select(OutboxEntry.record_key).distinct()).all())
+    return {key for (key,) in raw(session).execute("SELECT DISTINCT record_key FROM outbox")}

@@ -12,24 +12,18 @@ from sqlalchemy.orm import Session
 from desktop import domain
 from desktop.domain import validated_in
 from desktop.store import rows, search
-from desktop.store.models import ROW_TYPES, snake
+from desktop.store.entities import ENTITIES
 from desktop.store.outbox import record_key
 from desktop.store.rows import raw
 
 #: A child's parent: (parent entity, the child's field holding the parent's id).
 PARENTS: dict[str, tuple[str, str]] = {
-    "version": ("template", "templateId"),
-    "node": ("page", "pageId"),
-}
-#: A parent's children, the other way round: (child entity, child table, foreign key column).
-CHILDREN: dict[str, tuple[str, str, str]] = {
-    "template": ("version", "template_versions", "template_id"),
-    "page": ("node", "nodes", "page_id"),
+    e.name: (e.parent.entity, e.parent.field) for e in ENTITIES.values() if e.parent is not None
 }
 
 
 def record_id(entity: str, state: dict[str, Any]) -> str:
-    return str(state[ROW_TYPES[entity].id_field])
+    return str(state[ENTITIES[entity].id_field])
 
 
 def load_state(session: Session, entity: str, record_id: str) -> dict[str, Any] | None:
@@ -45,7 +39,7 @@ def write(session: Session, entity: str, state: dict[str, Any]) -> domain.Record
     """Insert or replace the local record with ``state`` (validated first: raises
     :class:`desktop.domain.InvalidInput` and writes nothing if the state is not valid).
     Server data: types are checked, this client's input limits are not (lossless pull)."""
-    model: type[domain.Record] = ROW_TYPES[entity].model
+    model: type[domain.Record] = ENTITIES[entity].model
     record = validated_in({"server": True}, model, entity, state)
     loaded = rows.load(session, entity, record_id(entity, state))
     if loaded is None:
@@ -74,10 +68,12 @@ def remove(session: Session, entity: str, record_id: str) -> list[str]:
 
 
 def children_keys(session: Session, entity: str, record_id: str) -> list[str]:
-    child = CHILDREN.get(entity)
-    if child is None:
-        return []
-    child_entity, table, column = child
-    id_column = snake(ROW_TYPES[child_entity].id_field)
-    ids = raw(session).execute(f"SELECT {id_column} FROM {table} WHERE {column} = ?", (record_id,))
-    return [record_key(child_entity, str(child_id)) for (child_id,) in ids]
+    keys: list[str] = []
+    for child in ENTITIES[entity].children:
+        assert child.parent is not None
+        ids = raw(session).execute(
+            f"SELECT {child.id_column} FROM {child.table} WHERE {child.parent.column} = ?",
+            (record_id,),
+        )
+        keys += [record_key(child.name, str(child_id)) for (child_id,) in ids]
+    return keys

@@ -21,7 +21,8 @@ from sqlalchemy import JSON, Boolean
 from sqlalchemy.orm import Session
 
 from desktop import domain
-from desktop.store.models import ROW_TYPES, RecordRow, snake
+from desktop.store.entities import row_type as _row_type
+from desktop.store.models import RecordRow, snake
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def _quote(column: str) -> str:
 
 @cache
 def _statements(entity: str) -> _Statements:
-    row_type: type[RecordRow] = ROW_TYPES[entity]
+    row_type: type[RecordRow] = _row_type(entity)
     table = row_type.__table__
     fields = tuple(row_type.model.model_fields)
     columns = tuple(snake(name) for name in fields)
@@ -119,7 +120,7 @@ def _from_row(entity: str, statements: _Statements, row: Sequence[Any]) -> Loade
         elif name in statements.bool_fields:
             value = bool(value)
         fields[name] = value
-    record = ROW_TYPES[entity].model.model_construct(**fields)
+    record = _row_type(entity).model.model_construct(**fields)
     return Loaded(record, row[0] if statements.has_seq else None)
 
 

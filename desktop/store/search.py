@@ -17,10 +17,11 @@ import re
 from sqlalchemy.orm import Session
 
 from desktop.domain import Snippet, Template
+from desktop.store.entities import SEARCHED
 from desktop.store.rows import load_where, raw
 from desktop.variables import html_to_text
 
-_INDEXES = {"template": "templates_fts", "snippet": "snippets_fts"}
+_INDEXES = SEARCHED
 INDEXED = frozenset(_INDEXES)
 _TERM = re.compile(r"\w+", re.UNICODE)
 

@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 
 from desktop import domain
 from desktop.domain import InvalidInput, now_iso, validated, validated_in
-from desktop.html import HTML_ENTITIES, sanitize
+from desktop.html import sanitize
 from desktop.store import order, outbox, rows, search
 from desktop.store.db import Database
+from desktop.store.entities import ENTITIES
 from desktop.store.models import (
-    ROW_TYPES,
     NodeRow,
     PageRow,
     PresetRow,
@@ -37,7 +37,6 @@ from desktop.store.models import (
     VersionRow,
 )
 from desktop.store.outbox import Change, Op, State, record_key
-from desktop.store.remote import CHILDREN, PARENTS
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +82,7 @@ class NotFound(KeyError):
 
 def _clean(entity: str, fields: dict[str, Any]) -> dict[str, Any]:
     """``fields`` written here, with HTML content reduced to the subset (:mod:`desktop.html`)."""
-    if entity in HTML_ENTITIES and isinstance(fields.get("content"), str):
+    if ENTITIES[entity].html_content and isinstance(fields.get("content"), str):
         return fields | {"content": sanitize(fields["content"])}
     return fields
 
@@ -91,7 +90,7 @@ def _clean(entity: str, fields: dict[str, Any]) -> dict[str, Any]:
 def _clean_record(entity: str, record: R) -> R:
     """A whole record written here (imported, restored), its HTML content reduced."""
     content = getattr(record, "content", None)
-    if entity not in HTML_ENTITIES or not isinstance(content, str):
+    if not ENTITIES[entity].html_content or not isinstance(content, str):
         return record
     cleaned = sanitize(content)
     return record if cleaned == content else record.model_copy(update={"content": cleaned})
@@ -295,15 +294,33 @@ class Store:
 
     def delete_template(self, template_id: str) -> domain.Template:
         """Delete a template and its version history; returns what was deleted."""
+        return self.delete("template", template_id)  # type: ignore[return-value]
+
+    def delete(self, entity: str, record_id: str) -> domain.Record:
+        """Delete a record a writer deletes, its children first (a template's versions, a
+        page's nodes: their deletes are sent before it); returns what was deleted."""
+        kind = ENTITIES[entity]
+        if not kind.deletable:
+            raise ValueError(f"a {kind.label} is not deleted on its own")
+        changed = [(entity, record_id)]
         with self.database.write() as session:
-            loaded = self._load(session, "template", template_id)
-            parent = record_key("template", template_id)
-            for version in rows.load_where(session, "version", "template_id = ?", (template_id,)):
-                self._remove(session, "version", version, parent_key=parent)
-            self._remove(session, "template", loaded)
-            deleted: domain.Template = loaded.record
-        self._notify([("template", template_id)])
-        return deleted
+            loaded = self._load(session, entity, record_id)
+            key = record_key(entity, record_id)
+            for child in kind.children:
+                assert child.parent is not None
+                where = f"{child.parent.column} = ?"
+                for row in rows.load_where(
+                    session, child.name, where, (record_id,), child.order or ""
+                ):
+                    self._remove(session, child.name, row, parent_key=key)
+            parent_key = None
+            if kind.parent is not None:
+                parent_id = str(getattr(loaded.record, kind.parent.field))
+                parent_key = record_key(kind.parent.entity, parent_id)
+                changed.insert(0, (kind.parent.entity, parent_id))
+            self._remove(session, entity, loaded, parent_key=parent_key)
+        self._notify(changed)
+        return loaded.record  # type: ignore[no-any-return]
 
     #: The list's orders (issue 15): recently edited, by title, most used.
     TEMPLATE_ORDERS = {
@@ -501,7 +518,7 @@ class Store:
         return self._update("snippet", domain.Snippet, snippet_id, changes)
 
     def delete_snippet(self, snippet_id: str) -> domain.Snippet:
-        return self._delete("snippet", snippet_id)  # type: ignore[return-value]
+        return self.delete("snippet", snippet_id)  # type: ignore[return-value]
 
     def get_snippet(self, snippet_id: str) -> domain.Snippet:
         return self._get("snippet", snippet_id)  # type: ignore[no-any-return]
@@ -528,7 +545,7 @@ class Store:
         return self._update("preset", domain.VariablePreset, preset_id, changes)
 
     def delete_preset(self, preset_id: str) -> domain.VariablePreset:
-        return self._delete("preset", preset_id)  # type: ignore[return-value]
+        return self.delete("preset", preset_id)  # type: ignore[return-value]
 
     def get_preset(self, preset_id: str) -> domain.VariablePreset:
         return self._get("preset", preset_id)  # type: ignore[no-any-return]
@@ -563,13 +580,6 @@ class Store:
         self._notify([(entity, record_id)])
         return updated
 
-    def _delete(self, entity: str, record_id: str) -> domain.Record:
-        with self.database.write() as session:
-            loaded = self._load(session, entity, record_id)
-            self._remove(session, entity, loaded)
-        self._notify([(entity, record_id)])
-        return loaded.record  # type: ignore[no-any-return]
-
     # -- pages and their ordered nodes ---------------------------------------------------
 
     def create_page(self, title: str, **fields: Any) -> domain.Page:
@@ -586,14 +596,7 @@ class Store:
 
     def delete_page(self, page_id: str) -> domain.Page:
         """Delete a page and its nodes (the nodes' deletes are sent first)."""
-        with self.database.write() as session:
-            loaded = self._load(session, "page", page_id)
-            parent = record_key("page", page_id)
-            for node in self._siblings(session, page_id):
-                self._remove(session, "node", node, parent_key=parent)
-            self._remove(session, "page", loaded)
-        self._notify([("page", page_id)])
-        return loaded.record  # type: ignore[no-any-return]
+        return self.delete("page", page_id)  # type: ignore[return-value]
 
     def get_node(self, node_id: str) -> domain.Node:
         """A node, with ``position`` its place among its page's nodes."""
@@ -655,12 +658,7 @@ class Store:
         return result
 
     def delete_node(self, node_id: str) -> domain.Node:
-        with self.database.write() as session:
-            loaded = self._load(session, "node", node_id)
-            deleted: domain.Node = loaded.record
-            self._remove(session, "node", loaded, parent_key=record_key("page", deleted.pageId))
-        self._notify([("page", deleted.pageId), ("node", node_id)])
-        return deleted
+        return self.delete("node", node_id)  # type: ignore[return-value]
 
     @staticmethod
     def _siblings(session: Session, page_id: str) -> list[rows.Loaded]:
@@ -684,13 +682,16 @@ class Store:
             found: list[tuple[str, domain.Record]] = [
                 (entity, self._load(session, entity, record_id).record)
             ]
-            if entity in CHILDREN:
-                child, _table, column = CHILDREN[entity]
-                by = order.ORDER_SQL if child == "node" else "created_at"
+            for child in ENTITIES[entity].children:
+                assert child.parent is not None
                 for loaded in rows.load_where(
-                    session, child, f"{column} = ?", (record_id,), order=by
+                    session,
+                    child.name,
+                    f"{child.parent.column} = ?",
+                    (record_id,),
+                    order=child.order or "created_at",
                 ):
-                    found.append((child, loaded.record))
+                    found.append((child.name, loaded.record))
         return found
 
     def restore(self, records: list[tuple[str, domain.Record]]) -> None:
@@ -710,9 +711,9 @@ class Store:
                 if "updatedAt" in type(record).model_fields:
                     record = record.model_copy(update={"updatedAt": stamp})
                 parent_key = None
-                if entity in PARENTS:
-                    parent_entity, field = PARENTS[entity]
-                    parent_id = str(getattr(record, field))
+                parent = ENTITIES[entity].parent
+                if parent is not None:
+                    parent_entity, parent_id = parent.entity, str(getattr(record, parent.field))
                     self._load(session, parent_entity, parent_id)  # NotFound if it is gone
                     parent_key = record_key(parent_entity, parent_id)
                 self._put(session, entity, record, Op.CREATE, parent_key)
@@ -766,14 +767,14 @@ class Store:
                 if progress is not None and done % 100 == 0:
                     progress(done, len(records))
                 record = _clean_record(entity, original)
-                record_id = str(getattr(record, ROW_TYPES[entity].id_field))
+                record_id = str(getattr(record, ENTITIES[entity].id_field))
                 if rows.load(session, entity, record_id) is not None:
                     skipped.append((entity, record, "already here (the local copy is kept)"))
                     continue
                 parent_key = None
-                if entity in PARENTS:
-                    parent_entity, field = PARENTS[entity]
-                    parent_id = str(getattr(record, field))
+                parent = ENTITIES[entity].parent
+                if parent is not None:
+                    parent_entity, parent_id = parent.entity, str(getattr(record, parent.field))
                     if rows.load(session, parent_entity, parent_id) is None:
                         skipped.append((entity, record, f"its {parent_entity} is missing"))
                         continue
@@ -781,7 +782,7 @@ class Store:
                 self._put(session, entity, record, Op.CREATE, parent_key)
                 imported.append((entity, record))
         self._notify(
-            [(entity, str(getattr(r, ROW_TYPES[entity].id_field))) for entity, r in imported]
+            [(entity, str(getattr(r, ENTITIES[entity].id_field))) for entity, r in imported]
         )
         return imported, skipped
 
@@ -813,7 +814,7 @@ class Store:
                     found[key] = state
         return found
 
-    def queue_entries(self, state: State | None = None) -> Sequence[Any]:
+    def queue_entries(self, state: State | None = None) -> list[outbox.Entry]:
         with self.database.read() as session:
             return outbox.entries(session, state)
 

@@ -32,6 +32,8 @@ class RemoteState:
 
 
 UNKNOWN = RemoteState(None, None, None)
+#: Keys per statement (as the outbox's own IN lists).
+CHUNK = 500
 
 
 def remote_state(session: Session, key: str) -> RemoteState:
@@ -41,14 +43,16 @@ def remote_state(session: Session, key: str) -> RemoteState:
 def remote_states(
     session: Session, keys: list[str], with_base: bool = False
 ) -> dict[str, RemoteState]:
-    """remote_state for a batch of keys, in one statement (the base only when asked)."""
+    """remote_state for a batch of keys, one statement per :data:`CHUNK` keys (the base
+    only when asked): SQLite allows 32,766 variables in a statement."""
     found: dict[str, RemoteState] = {}
-    if keys:
-        base_column = "base" if with_base else "NULL"
+    base_column = "base" if with_base else "NULL"
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
         rows = raw(session).execute(
             f"SELECT record_key, version, updated_at, {base_column} FROM sync_records "
-            f"WHERE record_key IN ({','.join('?' * len(keys))})",
-            keys,
+            f"WHERE record_key IN ({','.join('?' * len(chunk))})",
+            chunk,
         )
         for key, version, updated_at, base in rows:
             found[key] = RemoteState(

@@ -34,18 +34,13 @@ from typing import Any
 from desktop import domain
 from desktop.domain import InvalidInput, from_ms, iso_ms, now_iso, validate
 from desktop.store import order
+from desktop.store.entities import ENTITIES
 
 BACKUP_FORMAT = "gravy-desktop-backup"
 BACKUP_VERSION = 1
 #: Backup sections in the order they are imported (parents before children).
 SECTIONS: dict[str, tuple[str, type[domain.Record]]] = {
-    "templates": ("template", domain.Template),
-    "versions": ("version", domain.TemplateVersion),
-    "snippets": ("snippet", domain.Snippet),
-    "presets": ("preset", domain.VariablePreset),
-    "pages": ("page", domain.Page),
-    "nodes": ("node", domain.Node),
-    "usageEvents": ("usage_event", domain.UsageEvent),
+    e.backup: (e.name, e.model) for e in ENTITIES.values() if e.backup is not None
 }
 #: Attributes the web apps keep that are not part of a record here (dropped on import).
 _WEB_ONLY = frozenset(

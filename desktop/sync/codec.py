@@ -23,6 +23,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from desktop.store.entities import ENTITIES
 from desktop.sync import tables
 from desktop.sync.tables import TableSpec
 
@@ -413,80 +414,91 @@ def _known(*names: str) -> frozenset[str]:
     return frozenset(" ".join(names).split())
 
 
-CODECS: dict[str, Codec] = {
-    c.entity: c
-    for c in (
-        Codec(
-            "template",
-            tables.TEMPLATES,
-            lambda u, s: {"userId": u, "templateId": s["templateId"]},
-            _template_encode,
-            _template_decode,
-            _known("userId templateId", _DOCUMENT, "isShared usageCount latestVersion isFavorite"),
-            optional=frozenset({"category", "latestVersion"}),
-            counters=frozenset({"usageCount"}),
+def _user_key(entity: str) -> Callable[[str, Item], Item]:
+    """The key of a table keyed by user and the record's id (the id field its description
+    names)."""
+    id_field = ENTITIES[entity].id_field
+    return lambda user_id, state: {"userId": user_id, id_field: state[id_field]}
+
+
+def _registry(*codecs: Codec) -> dict[str, Codec]:
+    """The codecs by entity name: exactly one for each kind of record the store describes."""
+    by_name = {c.entity: c for c in codecs}
+    if set(by_name) != set(ENTITIES) or len(by_name) != len(codecs):
+        raise RuntimeError(f"codecs and entities differ: {sorted(set(by_name) ^ set(ENTITIES))}")
+    return by_name
+
+
+#: One codec per :data:`desktop.store.entities.ENTITIES` entry (checked at import).
+CODECS: dict[str, Codec] = _registry(
+    Codec(
+        "template",
+        tables.TEMPLATES,
+        _user_key("template"),
+        _template_encode,
+        _template_decode,
+        _known("userId templateId", _DOCUMENT, "isShared usageCount latestVersion isFavorite"),
+        optional=frozenset({"category", "latestVersion"}),
+        counters=frozenset({"usageCount"}),
+    ),
+    Codec(
+        "snippet",
+        tables.SNIPPETS,
+        _user_key("snippet"),
+        _snippet_encode,
+        _snippet_decode,
+        _known("userId snippetId", _DOCUMENT),
+        optional=frozenset({"category"}),
+    ),
+    Codec(
+        "preset",
+        tables.PRESETS,
+        _user_key("preset"),
+        _preset_encode,
+        _preset_decode,
+        _known("userId presetId name description values createdAt updatedAt"),
+    ),
+    Codec(
+        "version",
+        tables.VERSIONS,
+        _user_key("version"),
+        _version_encode,
+        _version_decode,
+        _known("userId versionId templateId title content changes isActive createdAt updatedAt"),
+    ),
+    Codec(
+        "share",
+        tables.SHARES,
+        lambda u, s: {"templateId": s["templateId"], "sharedWithUserId": s["sharedWithUserId"]},
+        _share_encode,
+        _share_decode,
+        _known("templateId sharedWithUserId sharedByUserId permissions createdAt"),
+    ),
+    Codec(
+        "usage_event",
+        tables.ANALYTICS,
+        _user_key("usage_event"),
+        _usage_encode,
+        _usage_decode,
+        _known("userId trackingId templateId action timestamp date"),
+    ),
+    Codec(
+        "page",
+        tables.PAGES,
+        lambda u, s: {"PK": f"PAGE#{s['id']}", "SK": "META#"},
+        _page_encode,
+        _page_decode,
+        _known("PK SK id title isPublished createdAt updatedAt type ownerId"),
+    ),
+    Codec(
+        "node",
+        tables.PAGES,
+        lambda u, s: {"PK": f"PAGE#{s['pageId']}", "SK": f"NODE#{s['id']}"},
+        _node_encode,
+        _node_decode,
+        _known(
+            "PK SK id pageId title description prompt generatedImages predictionId",
+            "predictionStatus position createdAt updatedAt type ownerId",
         ),
-        Codec(
-            "snippet",
-            tables.SNIPPETS,
-            lambda u, s: {"userId": u, "snippetId": s["snippetId"]},
-            _snippet_encode,
-            _snippet_decode,
-            _known("userId snippetId", _DOCUMENT),
-            optional=frozenset({"category"}),
-        ),
-        Codec(
-            "preset",
-            tables.PRESETS,
-            lambda u, s: {"userId": u, "presetId": s["presetId"]},
-            _preset_encode,
-            _preset_decode,
-            _known("userId presetId name description values createdAt updatedAt"),
-        ),
-        Codec(
-            "version",
-            tables.VERSIONS,
-            lambda u, s: {"userId": u, "versionId": s["versionId"]},
-            _version_encode,
-            _version_decode,
-            _known(
-                "userId versionId templateId title content changes isActive createdAt updatedAt"
-            ),
-        ),
-        Codec(
-            "share",
-            tables.SHARES,
-            lambda u, s: {"templateId": s["templateId"], "sharedWithUserId": s["sharedWithUserId"]},
-            _share_encode,
-            _share_decode,
-            _known("templateId sharedWithUserId sharedByUserId permissions createdAt"),
-        ),
-        Codec(
-            "usage_event",
-            tables.ANALYTICS,
-            lambda u, s: {"userId": u, "trackingId": s["trackingId"]},
-            _usage_encode,
-            _usage_decode,
-            _known("userId trackingId templateId action timestamp date"),
-        ),
-        Codec(
-            "page",
-            tables.PAGES,
-            lambda u, s: {"PK": f"PAGE#{s['id']}", "SK": "META#"},
-            _page_encode,
-            _page_decode,
-            _known("PK SK id title isPublished createdAt updatedAt type ownerId"),
-        ),
-        Codec(
-            "node",
-            tables.PAGES,
-            lambda u, s: {"PK": f"PAGE#{s['pageId']}", "SK": f"NODE#{s['id']}"},
-            _node_encode,
-            _node_decode,
-            _known(
-                "PK SK id pageId title description prompt generatedImages predictionId",
-                "predictionStatus position createdAt updatedAt type ownerId",
-            ),
-        ),
-    )
-}
+    ),
+)

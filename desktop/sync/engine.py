@@ -129,7 +129,7 @@ class SyncEngine:
                 report.push = self.pusher.drain_locked()
                 report.state, report.message = report.push.state, report.push.message
             else:
-                report.state = EngineState(stop.kind.value)
+                report.state = EngineState.stopped_by(stop.kind)
                 report.message = f"{stop.code}: {stop.message}"
         finally:
             self.pusher.lock.release()

@@ -100,8 +100,9 @@ def classify_code(code: str, message: str, status: int = 400) -> Classified:
     return Classified(Kind.PERMANENT, code or "UnknownError", message)
 
 
-def classify(error: BaseException) -> Classified:
-    """Classify an exception raised by a DynamoDB call."""
+def classify(error: BaseException) -> Classified | None:
+    """Classify an exception raised by a DynamoDB call; None: it is no fault of the
+    environment or the server but a bug, for the caller to report as one."""
     if isinstance(error, ClientError):
         details = error.response.get("Error", {})
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400) or 400)
@@ -117,7 +118,7 @@ def classify(error: BaseException) -> Classified:
     if isinstance(error, ReadTimeoutError | ConnectionClosedError | BotoCoreError | OSError):
         # The request may have reached the server: resend (safely, see push.py).
         return Classified(Kind.TRANSIENT, type(error).__name__, str(error))
-    raise error
+    return None
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,10 @@ from typing import Any
 
 from merge3 import Merge3
 
-TEXT_FIELDS: dict[str, frozenset[str]] = {
-    "template": frozenset({"content", "description"}),
-    "snippet": frozenset({"content", "description"}),
-    "preset": frozenset({"description"}),
-    "version": frozenset(),
-    "page": frozenset(),
-    "node": frozenset({"description", "prompt"}),
-}
+from desktop.store.entities import ENTITIES
+
+#: Each kind's fields merged line by line, as its description says.
+TEXT_FIELDS: dict[str, frozenset[str]] = {e.name: e.text_fields for e in ENTITIES.values()}
 SET_FIELDS = frozenset({"tags"})
 COUNTERS = frozenset({"usageCount"})
 # The later of the two (ISO times; version ids, which begin with their creation time).

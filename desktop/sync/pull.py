@@ -35,7 +35,7 @@ from typing import Any
 
 from desktop.domain import now_iso, to_iso
 from desktop.store import outbox, remote, syncstate
-from desktop.store.models import ROW_TYPES
+from desktop.store.entities import ENTITIES, PULLED
 from desktop.store.outbox import record_key
 from desktop.store.remote import PARENTS
 from desktop.store.services import Store
@@ -48,8 +48,7 @@ from desktop.sync.tables import PAGES, TableSpec
 
 log = logging.getLogger(__name__)
 
-#: Pulled entities in the order they are applied (a parent before its children).
-PULLED = ("template", "version", "share", "snippet", "preset", "page", "node")
+#: Each pulled kind's place in the order they are applied (entities.PULLED: parents first).
 _ORDER = {entity: i for i, entity in enumerate(PULLED)}
 CHECKPOINT = "pull.checkpoint."  # + table name: ISO time, everything before it was seen
 FULL_AT = "pull.full_at."  # + table name: when the table was last read in full
@@ -252,8 +251,10 @@ class Puller:
                     ReturnConsumedCapacity="TOTAL", **request
                 )
                 break
-            except Exception as error:  # classify() re-raises what is not a sync error
+            except Exception as error:
                 problem = classify(error)
+                if problem is None:  # a bug, not a fault of the server or the network
+                    raise
                 if problem.kind != Kind.TRANSIENT or attempt == READ_ATTEMPTS:
                     raise _Stop(problem) from error
                 self.cancel.wait(self.backoff.delay(attempt))
@@ -333,7 +334,7 @@ class Puller:
 
     def _get(self, entity: str, record_id: str, report: PullReport) -> dict[str, Any] | None:
         c = CODECS[entity]
-        key = c.key(self.user_id, {ROW_TYPES[entity].id_field: record_id})
+        key = c.key(self.user_id, {ENTITIES[entity].id_field: record_id})
         response = self._call(
             "get_item",
             report,

@@ -78,8 +78,22 @@ class EngineState(StrEnum):
     SETUP = "setup"
     BUSY = "busy"  # another process is syncing this database
     CANCELLED = "cancelled"  # asked to stop (the window closing): the rest waits
-    RETRYING = "transient"  # the server kept failing (5xx, throttling): the next cycle retries
-    ERROR = "permanent"  # the server refused a read (e.g. access denied)
+    TRANSIENT = "transient"  # the server kept failing (5xx, throttling): the next cycle retries
+    PERMANENT = "permanent"  # the server refused a read (e.g. access denied)
+
+    @classmethod
+    def stopped_by(cls, kind: Kind) -> EngineState:
+        """The state of a cycle a fault of this class stopped (a conflict never stops one)."""
+        return _STOPPED_BY[kind]
+
+
+_STOPPED_BY = {
+    Kind.TRANSIENT: EngineState.TRANSIENT,
+    Kind.OFFLINE: EngineState.OFFLINE,
+    Kind.CREDENTIALS: EngineState.CREDENTIALS,
+    Kind.SETUP: EngineState.SETUP,
+    Kind.PERMANENT: EngineState.PERMANENT,
+}
 
 
 @dataclass
@@ -176,7 +190,7 @@ class PushEngine:
             log.info("resending %d entries that were in flight at a crash", recovered)
         stop = self._pump(report, max_seconds)
         if stop is not None:
-            report.state = EngineState(stop.kind.value)
+            report.state = EngineState.stopped_by(stop.kind)
             report.message = f"{stop.code}: {stop.message}"
         elif self.cancel.is_set():
             report.state, report.message = EngineState.CANCELLED, CANCELLED_MESSAGE
@@ -371,9 +385,9 @@ class PushEngine:
                 if len(reasons) == len(chunk):
                     self._cancelled(chunk, reasons, outcome)
                     return outcome
-            return self._rejected(chunk, classify(error), remote)
-        except Exception as error:  # classify() re-raises what is not a sync error
-            return self._rejected(chunk, classify(error), remote)
+            return self._rejected(chunk, _classified(error), remote)
+        except Exception as error:
+            return self._rejected(chunk, _classified(error), remote)
         outcome.done = [(e, self._written_state(e, remote[e.record_key])) for e in chunk]
         return outcome
 
@@ -472,7 +486,7 @@ class PushEngine:
                     RequestItems={table: [requests[op] for op in pending]}
                 )
             except Exception as error:
-                problem = classify(error)
+                problem = _classified(error)
                 if problem.kind == Kind.PERMANENT and len(pending) > 1:
                     for entry in list(pending.values()):
                         outcome.absorb(self._batch_write([entry]))
@@ -561,3 +575,12 @@ def _chunks_by_size(entries: list[Claimed], actions: int) -> list[list[Claimed]]
     if current:
         chunks.append(current)
     return chunks
+
+
+def _classified(error: Exception) -> Classified:
+    """The class of a failed write; a bug (not the server's or the network's fault) is
+    raised on, never taken for a refusal of the entries."""
+    problem = classify(error)
+    if problem is None:
+        raise error
+    return problem

@@ -48,7 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__, domain
-from desktop.store import quickfill, transfer
+from desktop.store import entities, quickfill, transfer
 from desktop.store.db import AlreadyRunning, InstanceLock, StoreError, open_database
 from desktop.store.outbox import State, record_key
 from desktop.store.services import SEARCH_BATCH, Changes, NotFound, Store
@@ -246,8 +246,11 @@ def _usable(size: QSize, room: QSize) -> bool:
 
 
 class MainWindow(QMainWindow):
-    SECTIONS = ("Templates", "Snippets", "Variable presets", "Pages", "Conflicts", "Failed")
-    CONFLICTS, FAILED = 4, 5
+    #: The sidebar: a section per kind of record that has one, in the order of the store's
+    #: descriptions (desktop/store/entities.py), then the queue's two.
+    SECTIONS = (*(heading for _, heading in entities.SECTIONS), "Conflicts", "Failed")
+    ROWS = {kind: row for row, (kind, _) in enumerate(entities.SECTIONS)}
+    CONFLICTS, FAILED = len(entities.SECTIONS), len(entities.SECTIONS) + 1
 
     def __init__(self, store: Store, start_sync: bool = True) -> None:
         super().__init__()
@@ -314,7 +317,11 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.splitter)
         # Snippets, presets and pages are built when first shown (a faster start).
         self._sections: dict[int, RecordSection] = {}
-        self._section_factories = {1: snippet_section, 2: preset_section, 3: page_section}
+        self._section_factories = {
+            self.ROWS["snippet"]: snippet_section,
+            self.ROWS["preset"]: preset_section,
+            self.ROWS["page"]: page_section,
+        }
         for _ in self._section_factories:
             self.stack.addWidget(QWidget())
         self.conflicts = ConflictsPanel(store, self.edits)
@@ -603,21 +610,23 @@ class MainWindow(QMainWindow):
         if row in self._section_factories:
             self._section(row)
         self.stack.setCurrentIndex(row)
-        self.duplicate_action.setEnabled(row == 0)
-        self.favourite_action.setEnabled(row == 0)
-        self.delete_action.setEnabled(row == 0 or row in self._section_factories)
+        self.duplicate_action.setEnabled(row == self.ROWS["template"])
+        self.favourite_action.setEnabled(row == self.ROWS["template"])
+        self.delete_action.setEnabled(
+            row == self.ROWS["template"] or row in self._section_factories
+        )
 
     @property
     def snippets(self) -> RecordSection:
-        return self._section(1)
+        return self._section(self.ROWS["snippet"])
 
     @property
     def presets(self) -> RecordSection:
-        return self._section(2)
+        return self._section(self.ROWS["preset"])
 
     @property
     def pages(self) -> RecordSection:
-        return self._section(3)
+        return self._section(self.ROWS["page"])
 
     def _focus_search(self) -> None:
         self.sidebar.setCurrentRow(0)
@@ -762,8 +771,7 @@ class MainWindow(QMainWindow):
 
     def _reveal(self, entity: str, record_id: str) -> None:
         """Show a record that an undo brought back."""
-        rows = {"template": 0, "snippet": 1, "preset": 2, "page": 3, "node": 3}
-        self.sidebar.setCurrentRow(rows[entity])
+        self.sidebar.setCurrentRow(self.ROWS[entities.section_of(entity) or "template"])
         if entity == "template":
             self.select(record_id)
 
@@ -871,12 +879,13 @@ class MainWindow(QMainWindow):
 
     def _on_store_changed(self, changes: Changes) -> None:
         kinds = changes.kinds
-        for row, entities in ((1, {"snippet"}), (2, {"preset"}), (3, {"page", "node"})):
+        shown = {entities.section_of(kind) for kind in kinds}
+        for kind, row in self.ROWS.items():
             section = self._sections.get(row)
             # Not built yet: it reads everything when first shown. A reload keeps the
             # record being edited in its form (and its unsaved text); it refreshes the
             # list and its sync badges, which a queue change alone (no kinds) also moves.
-            if section is not None and (not kinds or kinds & entities):
+            if section is not None and (not kinds or kind in shown):
                 section.reload()
         if "template" in kinds:
             self.editor.store_changed(changes)

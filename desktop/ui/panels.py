@@ -40,11 +40,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain import InvalidInput
-from desktop.store.models import OutboxEntry
-from desktop.store.outbox import QueueError, State
+from desktop.store.outbox import Entry, QueueError, State
 from desktop.store.services import NotFound, Store
-from desktop.sync.conflicts import Conflict, Resolution, list_conflicts, resolve
 from desktop.sync.merge import TEXT_FIELDS
+from desktop.sync.resolution import Conflict, Resolution, list_conflicts, resolve
 from desktop.ui import theme, words
 from desktop.ui.richtext import document_html, word_diff
 from desktop.ui.undo import Edits
@@ -59,7 +58,7 @@ class FailedModel(QAbstractTableModel):
     def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
-        self.entries: list[OutboxEntry] = []
+        self.entries: list[Entry] = []
         self.reload()
 
     def reload(self) -> None:
@@ -159,7 +158,7 @@ class FailedPanel(QWidget):
         ):
             button.setEnabled(has)
 
-    def _selected(self) -> OutboxEntry | None:
+    def _selected(self) -> Entry | None:
         rows = self.table.selectionModel().selectedRows()
         row = rows[0].row() if rows else (0 if self.model.entries else -1)
         return self.model.entries[row] if row >= 0 else None

@@ -38,11 +38,8 @@ from desktop.ui.tasks import Tasks
 
 
 def _problem_text(error: BaseException) -> str:
-    try:
-        problem = classify(error)
-    except BaseException:
-        return str(error)
-    return f"{problem.message or problem.code}"
+    problem = classify(error)
+    return str(error) if problem is None else problem.message or problem.code
 
 
 def _account_text(settings: SyncSettings) -> str:

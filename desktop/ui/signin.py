@@ -50,9 +50,8 @@ def explain(error: BaseException) -> str:
     if isinstance(error, AccountError):
         text = str(error)
         return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
-    try:
-        fault = classify(error)
-    except BaseException:
+    fault = classify(error)
+    if fault is None:
         log.exception("sign-in failed", exc_info=error)
         return f"Something went wrong: {error}"
     if fault.kind in (Kind.OFFLINE, Kind.TRANSIENT):

@@ -51,8 +51,8 @@ _MODES = {
     EngineState.SETUP: "trouble",
     EngineState.BUSY: "online",
     EngineState.CANCELLED: "online",
-    EngineState.RETRYING: "trouble",
-    EngineState.ERROR: "trouble",
+    EngineState.TRANSIENT: "trouble",
+    EngineState.PERMANENT: "trouble",
 }
 
 
@@ -151,13 +151,13 @@ class SyncController(QObject):
 
     def _crashed(self, error: BaseException) -> None:
         self._running = False
-        try:
-            problem = classify(error)
-            mode = "signed out" if problem.kind == "credentials" else "trouble"
-            message = f"{problem.code}: {problem.message}"
-        except BaseException:  # a bug, not an environment fault: say so plainly
+        problem = classify(error)
+        if problem is None:  # a bug, not an environment fault: say so plainly
             log.exception("sync failed", exc_info=error)
             mode, message = "trouble", f"sync failed: {error}"
+        else:
+            mode = "signed out" if problem.kind == "credentials" else "trouble"
+            message = f"{problem.code}: {problem.message}"
         self._emit(replace(self._counts(), mode=mode, message=message))
 
     # -- status ---------------------------------------------------------------------------

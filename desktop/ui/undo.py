@@ -85,13 +85,6 @@ class Edits:
         self.store = store
         self.stack = QUndoStack(parent)
         self.stack.setUndoLimit(100)
-        self.deleters: dict[str, Callable[[str], object]] = {
-            "template": store.delete_template,
-            "snippet": store.delete_snippet,
-            "preset": store.delete_preset,
-            "page": store.delete_page,
-            "node": store.delete_node,
-        }
         self._reveal: list[Reveal] = []
         self._report: Report = lambda _what, _why: None
 
@@ -134,7 +127,7 @@ class Edits:
     def delete_now(self, entity: str, record_id: str) -> list[tuple[str, domain.Record]]:
         """Delete a record; what it took with it (for :meth:`Store.restore`)."""
         taken = self.store.with_children(entity, record_id)
-        self.deleters[entity](record_id)
+        self.store.delete(entity, record_id)
         return taken
 
     def move_node(self, node_id: str, to: int) -> bool:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from desktop.store.entities import ENTITIES
+
 if TYPE_CHECKING:
     from desktop.ui.sync import SyncStatus
 
@@ -98,12 +100,10 @@ _REASONS = {
     "retry",
 }
 
-_NAMES = {"version": "template version", "node": "page item", "preset": "variable preset"}
-
 
 def failure_reason(entity: str, code: str | None, message: str | None) -> str:
     """Why a change of an ``entity`` was refused, in plain words, with what to do."""
-    what = _NAMES.get(entity, entity)
+    what = ENTITIES[entity].label if entity in ENTITIES else entity
     text = message or ""
     if code == "ValidationException" and "size" in text.lower():
         code = "ItemTooLarge"

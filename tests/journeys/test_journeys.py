@@ -276,8 +276,8 @@ def test_f_fix_and_retry_a_failed_change(app: App, sync_target: SyncTarget) -> N
 def test_e_resolve_a_conflict_by_hand(app: App, sync_target: SyncTarget) -> None:
     from desktop.store.db import open_database
     from desktop.sync.config import make_client, save_settings
-    from desktop.sync.conflicts import list_conflicts
     from desktop.sync.engine import SyncEngine
+    from desktop.sync.resolution import list_conflicts
     from tests.sync.conftest import USER
 
     def sync(store: Store, device: str) -> None:

@@ -53,7 +53,7 @@ def test_the_offline_records_move_with_their_ids_each_queued_once(tmp_path: Path
     before = offline.export_sections()
     waiting = adoption.waiting(offline)
     assert waiting.describe() == (
-        "1 template, 1 template version, 1 snippet, 1 variable preset, 1 page, 2 page nodes, 1 use"
+        "1 template, 1 template version, 1 snippet, 1 variable preset, 1 page, 2 page items, 1 use"
     )
     assert waiting.offered_to("sub-ann") and waiting.changes == waiting.total == 8
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from desktop.store.db import (
     DatabaseCorrupt,
@@ -54,6 +55,19 @@ def test_a_database_damaged_inside_is_refused(db_path: Path) -> None:
     with pytest.raises(DatabaseCorrupt):
         open_database(db_path)
     assert digest(db_path) == before
+
+
+def test_a_bug_whose_message_names_a_fault_is_not_taken_for_one(db_path: Path) -> None:
+    """Faults are told by SQLite's result code: a missing table called ``corrupt_notes``
+    or ``locked_items`` is a bug to report, not a damaged or busy database."""
+    database = open_database(db_path)
+    for table in ("corrupt_notes", "locked_items", "readonly_drafts", "disk_is_full"):
+        with (
+            pytest.raises(OperationalError, match=f"no such table: {table}"),
+            database.read() as session,
+        ):
+            session.connection().exec_driver_sql(f"SELECT * FROM {table}")
+    database.close()
 
 
 def test_a_database_from_a_newer_app_version_is_refused_untouched(db_path: Path) -> None:

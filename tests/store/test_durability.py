@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from desktop.store.db import open_database
-from desktop.store.models import ROW_TYPES
+from desktop.store.entities import ENTITIES
 from desktop.store.outbox import Op, State
 from desktop.store.services import Store
 
@@ -62,8 +62,8 @@ def check_queue_matches_records(store: Store) -> int:
         by_key[entry.record_key] = entry
     records = 0
     with store.database.read() as session:
-        for entity, row_type in ROW_TYPES.items():
-            for row in session.query(row_type):
+        for entity, kind in ENTITIES.items():
+            for row in session.query(kind.row):
                 records += 1
                 entry = by_key.pop(f"{entity}:{row.record_id}", None)
                 assert entry is not None, f"{entity} {row.record_id} has no queue entry"

@@ -7,7 +7,7 @@ import pytest
 
 from desktop.store.outbox import State
 from desktop.store.services import NotFound
-from desktop.sync.conflicts import Resolution, list_conflicts, resolve
+from desktop.sync.resolution import Resolution, list_conflicts, resolve
 from tests.sync.conftest import USER, DeviceFactory, Server
 
 pytestmark = pytest.mark.dynamodb

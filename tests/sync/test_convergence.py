@@ -22,8 +22,8 @@ import pytest
 
 from desktop.store.services import NotFound, Store
 from desktop.sync.codec import CODECS
-from desktop.sync.conflicts import Resolution, get_conflict, list_conflicts, resolve
 from desktop.sync.push import EngineState
+from desktop.sync.resolution import Resolution, get_conflict, list_conflicts, resolve
 from tests.fault_proxy import FaultProxy
 from tests.sync.conftest import USER, Device, DeviceFactory, Server
 from tests.webapp import PageManagerService, TemplateService, new_page
@@ -281,7 +281,7 @@ def test_two_devices_converge_and_no_edit_is_lost_silently(
                 audit.conflicts_seen += report.pull.conflicts + report.push.conflicts
                 resolve_some(rng, device, audit)
             else:
-                assert report.state == EngineState.RETRYING and offline[name]
+                assert report.state == EngineState.TRANSIENT and offline[name]
         elif roll < 0.30:
             web_write(rng, webapp, pagemanager, audit, ids)
         else:
@@ -333,7 +333,7 @@ def test_two_devices_converge_and_no_edit_is_lost_silently(
     # The run must have exercised what it claims to.
     assert edits >= 500 and len(ids) >= RECORDS
     assert audit.conflicts_seen > 0 and sum(audit.resolutions.values()) > 0
-    assert cycles[str(EngineState.RETRYING)] > 0, "bob never synced during an outage"
+    assert cycles[str(EngineState.TRANSIENT)] > 0, "bob never synced during an outage"
     assert len(present & audit.written) > 100
     assert all(audit.web[kind] > 0 for kind in ("create", "edit", "delete", "use", "version"))
     assert audit.pages

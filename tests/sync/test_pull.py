@@ -293,7 +293,7 @@ def test_a_checkpoint_advances_only_past_pages_that_were_committed(
         )
     ann.engine.puller.page_size = 10
     proxy.fail_next("reset", count=10, operation="Query")  # the connection keeps dropping
-    assert ann.engine.run_once().state == EngineState.RETRYING
+    assert ann.engine.run_once().state == EngineState.TRANSIENT
     assert ann.store.count_templates() == 0
     proxy.scripted.clear()
 
@@ -307,7 +307,7 @@ def test_a_checkpoint_advances_only_past_pages_that_were_committed(
         return original(operation, report, **request)
 
     ann.engine.puller._call = third_page_fails  # type: ignore[method-assign]
-    assert ann.engine.run_once().state == EngineState.RETRYING
+    assert ann.engine.run_once().state == EngineState.TRANSIENT
     assert ann.store.count_templates() == 20, "two pages committed"
     with ann.store.database.read() as session:
         checkpoint = get_setting(session, CHECKPOINT + server.table("GravyTemplates"))

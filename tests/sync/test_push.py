@@ -6,8 +6,10 @@ import time
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from desktop.store import outbox, syncstate
+from desktop.store.models import OutboxEntry
 from desktop.store.outbox import State
 from desktop.store.services import Store
 from desktop.sync.errors import Backoff
@@ -316,7 +318,7 @@ def test_poison_entries_fail_with_dynamodbs_message_and_the_rest_syncs(
     huge = store.create_template("Huge")
     wrong = store.create_template("Wrong type")
     with store.database.write() as session:  # states that slipped past validation
-        for entry in outbox.entries(session):
+        for entry in session.scalars(select(OutboxEntry)):
             if entry.record_id == huge.templateId:
                 entry.payload = entry.payload | {"content": "x" * 420_000}
             if entry.record_id == wrong.templateId:
@@ -458,7 +460,7 @@ def test_retry_and_discard_of_a_failed_entry(store: Store, engine_for: EngineFac
     engine = engine_for(store)
     store.create_template("Bad")
     with store.database.write() as session:
-        (entry,) = outbox.entries(session)
+        (entry,) = session.scalars(select(OutboxEntry))
         entry.payload = entry.payload | {"category": 5}
     engine.drain()
     (failed,) = entries(store, State.FAILED)

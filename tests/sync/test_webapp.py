@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 from desktop.domain import InvalidInput
 from desktop.store.outbox import State
 from desktop.store.services import NotFound
-from desktop.sync.conflicts import Resolution, list_conflicts, resolve
+from desktop.sync.resolution import Resolution, list_conflicts, resolve
 from tests.sync.conftest import USER, DeviceFactory, Server
 from tests.webapp import PageManagerService, TemplateService, new_page
 

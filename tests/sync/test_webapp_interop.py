@@ -14,7 +14,7 @@ import pytest
 
 from desktop.store.outbox import State
 from desktop.store.services import NotFound
-from desktop.sync.conflicts import list_conflicts
+from desktop.sync.resolution import list_conflicts
 from tests.sync.conftest import USER, Device, DeviceFactory, Server
 from tests.webapp import PageManagerService, TemplateService, new_page
 

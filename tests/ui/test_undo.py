@@ -106,10 +106,10 @@ def test_a_delete_that_cannot_be_written_is_reported_and_not_offered_for_undo(
     open_template(window, "Stuck")
     shown: list[str] = []
 
-    def full(_id: str) -> None:
+    def full(_entity: str, _id: str) -> None:
         raise DiskFull("The disk holding gravy.db is full; free some space and try again.")
 
-    window.edits.deleters["template"] = full
+    monkeypatch.setattr(window.edits.store, "delete", full)
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, title, text: shown.append(title + text))
     window.delete_current()
     assert titles(window) == ["Stuck"] and window.editor.template_id is not None
