@@ -54,7 +54,6 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from desktop.domain import estimate_item_size
 from desktop.store import outbox, syncstate
 from desktop.store.db import InstanceLock
 from desktop.store.outbox import Claimed, Op, State
@@ -71,7 +70,6 @@ log = logging.getLogger(__name__)
 
 CLAIM_SIZE = 100  # entries claimed per round
 STATEMENTS_PER_BATCH = 25  # BatchExecuteStatement's limit
-REQUEST_BYTES = 4 * 1024 * 1024  # at most this much item data per request
 BATCH_WRITE_ITEMS = 25
 DEFAULT_CONCURRENCY = 8  # requests in flight (the client's pool holds 16 connections)
 UNCONDITIONAL = frozenset({"usage_event"})
@@ -602,30 +600,22 @@ class PushEngine:
 def _batches(
     statements: list[tuple[Claimed, dict[str, Any]]],
 ) -> list[list[tuple[Claimed, dict[str, Any]]]]:
-    """Group statements into requests of <= 25 statements and <= 4 MB of item data in
-    which no item is named twice (DynamoDB refuses such a request whole); a second write
-    of one item (never two per claim today) waits for a later request."""
+    """Group statements into requests of <= 25 statements in which no item is named twice
+    (DynamoDB refuses such a request whole); a second write of one item (never two per
+    claim today) waits for a later request. 25 items of at most 400 KB stay well under
+    DynamoDB's 16 MB per request."""
     batches: list[list[tuple[Claimed, dict[str, Any]]]] = []
-    sizes: list[int] = []
-    keys: list[set[tuple[str, str]]] = []
+    keys: list[set[str]] = []
     for entry, statement in statements:
-        size = estimate_item_size(entry.payload) + 512
-        key = (entry.entity, entry.record_key)
-        for i, batch in enumerate(batches):
-            if (
-                len(batch) < STATEMENTS_PER_BATCH
-                and sizes[i] + size <= REQUEST_BYTES
-                and key not in keys[i]
-            ):
+        for batch, named in zip(batches, keys, strict=True):
+            if len(batch) < STATEMENTS_PER_BATCH and entry.record_key not in named:
                 break
         else:
-            batches.append([])
-            sizes.append(0)
-            keys.append(set())
-            i = len(batches) - 1
-        batches[i].append((entry, statement))
-        sizes[i] += size
-        keys[i].add(key)
+            batch, named = [], set()
+            batches.append(batch)
+            keys.append(named)
+        batch.append((entry, statement))
+        named.add(entry.record_key)
     return batches
 
 
