@@ -7,7 +7,10 @@ Faults, chosen at a rate (seeded) or for the next N requests of an operation:
 - ``lost_ack``: the request is forwarded (and applied), then the connection is reset, so
   the client never hears the answer;
 - ``delay``: the answer comes late (``delay_s``);
-- ``denied`` (scripted only): HTTP 400 ``AccessDeniedException``, a permanent refusal.
+- ``denied`` (scripted only): HTTP 400 ``AccessDeniedException``, a permanent refusal;
+- ``throttled_statement`` (scripted only, BatchExecuteStatement): the first statement is
+  not forwarded and comes back as ``ThrottlingError`` in its place among the answers, as
+  DynamoDB reports one statement it did not run.
 
 ``latency_s`` adds a network round trip to every request, loopback only (benchmarks of a
 real link): half before the request is forwarded, half before the answer goes back.
@@ -156,7 +159,19 @@ class FaultProxy:
             return
         if mode == "delay":
             time.sleep(self.delay_s)
+        if mode == "throttled_statement":
+            request = json.loads(body)
+            first = request["Statements"].pop(0)
+            body = json.dumps(request).encode()
         status, headers, answer = self._forward(handler, body)
+        if mode == "throttled_statement" and status == 200:
+            answered = json.loads(answer)
+            refusal = {"Code": "ThrottlingError", "Message": "Throughput exceeds the limit"}
+            table = _TABLE.search(first["Statement"])
+            answered["Responses"].insert(
+                0, {"Error": refusal, "TableName": table.group(1) if table else ""}
+            )
+            answer = json.dumps(answered).encode()
         if mode == "lost_ack":
             _reset(handler)
             return
@@ -181,7 +196,11 @@ class FaultProxy:
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         connection = http.client.HTTPConnection("127.0.0.1", self.target_port, timeout=60)
         try:
-            headers = {k: v for k, v in handler.headers.items() if k.lower() != "host"}
+            headers = {
+                k: v
+                for k, v in handler.headers.items()
+                if k.lower() not in ("host", "content-length")
+            }
             headers["Host"] = f"127.0.0.1:{self.target_port}"
             connection.request("POST", handler.path, body=body, headers=headers)
             response = connection.getresponse()

@@ -8,7 +8,7 @@ rules) and sends them, up to :data:`DEFAULT_CONCURRENCY` requests in flight:
   conditional single-item write with its own outcome, so one refusal never holds back the
   others, and it costs what one conditional ``PutItem``/``UpdateItem``/``DeleteItem``
   costs: measured with ``bench/drain.py``, 9 write units for a 2.5 KB template edit
-  (table + two indexes) against 18 for the same write in a one-item transaction;
+  (the table 3, ``UserUpdatedIndex`` 6) against 18 for the same write as a transaction;
 - usage counters as ``UpdateItem ... ADD`` (PartiQL has no ``ADD`` for an attribute that
   may be missing), one request each, in the same pool;
 - usage events in ``BatchWriteItem`` (<= 25, ``UnprocessedItems`` retried).

@@ -113,3 +113,19 @@ def test_a_request_refused_whole_is_halved_until_the_entries_go_through(
     report = engine_for(store, proxy.endpoint_url).drain()
     assert (report.sent, report.failed, report.requests) == (10, 0, 3)
     assert len(server.scan("GravyTemplates")) == 10
+
+
+def test_a_throttled_statement_is_retried_alone_and_the_rest_of_its_request_lands(
+    store: Store, engine_for: EngineFactory, proxy: FaultProxy, server: Server
+) -> None:
+    from desktop.sync.errors import Backoff
+
+    templates = [store.create_template(f"T{i}") for i in range(3)]  # no text: 3 entries
+    proxy.fail_next("throttled_statement", operation="BatchExecuteStatement")
+    report = engine_for(store, proxy.endpoint_url, backoff=Backoff(0.0, 0.0)).drain()
+    assert (report.sent, report.retried, report.failed, report.conflicts) == (3, 1, 0, 0)
+    assert proxy.requests["BatchExecuteStatement"] == 2, "the throttled one, sent again alone"
+    assert list(store.queue_entries()) == []
+    assert {i["templateId"] for i in server.scan("GravyTemplates")} == {
+        t.templateId for t in templates
+    }
