@@ -7,7 +7,13 @@ Faults, chosen at a rate (seeded) or for the next N requests of an operation:
 - ``lost_ack``: the request is forwarded (and applied), then the connection is reset, so
   the client never hears the answer;
 - ``delay``: the answer comes late (``delay_s``);
-- ``denied`` (scripted only): HTTP 400 ``AccessDeniedException``, a permanent refusal.
+- ``denied`` (scripted only): HTTP 400 ``AccessDeniedException``, a permanent refusal;
+- ``throttled_statement`` (scripted only, BatchExecuteStatement): the first statement is
+  not forwarded and comes back as ``ThrottlingError`` in its place among the answers, as
+  DynamoDB reports one statement it did not run.
+
+``latency_s`` adds a network round trip to every request, loopback only (benchmarks of a
+real link): half before the request is forwarded, half before the answer goes back.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import http.client
 import json
 import random
+import re
 import socket
 import struct
 import threading
@@ -38,7 +45,7 @@ ANSWERS = {
     "denied": (
         400,
         "AccessDeniedException",
-        "User is not authorized to perform: dynamodb:TransactWriteItems",
+        "User is not authorized to perform: dynamodb:PartiQLUpdate",
     ),
 }
 MODES = ("500", "503", "throttle", "throughput", "reset", "lost_ack", "delay")
@@ -53,8 +60,10 @@ class FaultProxy:
         seed: int = 0,
         delay_s: float = 1.0,
         operations: Iterable[str] | None = None,
+        latency_s: float = 0.0,
     ) -> None:
         self.target_port = target_port
+        self.latency_s = latency_s
         self.rate = rate
         self.modes = tuple(modes)
         self.delay_s = delay_s
@@ -90,11 +99,18 @@ class FaultProxy:
             self.scripted.extend([(operation, mode)] * count)
 
     def written_keys(self) -> Counter[str]:
-        """How many write actions each item key received (TransactWriteItems/BatchWriteItem)."""
+        """How many writes each item key received (PartiQL statements, single-item writes,
+        transaction actions, BatchWriteItem puts)."""
         counts: Counter[str] = Counter()
         for operation, body in self.bodies:
             request = json.loads(body)
-            if operation == "TransactWriteItems":
+            if operation == "BatchExecuteStatement":
+                for statement in request["Statements"]:
+                    counts[_statement_key(statement)] += 1
+            elif operation in ("PutItem", "UpdateItem", "DeleteItem"):
+                key = request.get("Key") or request.get("Item")
+                counts[_key_text(request["TableName"], key)] += 1
+            elif operation == "TransactWriteItems":
                 for action in request["TransactItems"]:
                     (detail,) = action.values()
                     key = detail.get("Key") or detail.get("Item")
@@ -126,6 +142,8 @@ class FaultProxy:
         length = int(handler.headers.get("Content-Length", "0"))
         body = handler.rfile.read(length)
         operation = handler.headers.get("X-Amz-Target", "").rsplit(".", 1)[-1]
+        if self.latency_s:
+            time.sleep(self.latency_s / 2)  # there ...
         mode = self._choose(operation, body)
         if mode in ANSWERS:
             status, code, message = ANSWERS[mode]
@@ -141,7 +159,19 @@ class FaultProxy:
             return
         if mode == "delay":
             time.sleep(self.delay_s)
+        if mode == "throttled_statement":
+            request = json.loads(body)
+            first = request["Statements"].pop(0)
+            body = json.dumps(request).encode()
         status, headers, answer = self._forward(handler, body)
+        if mode == "throttled_statement" and status == 200:
+            answered = json.loads(answer)
+            refusal = {"Code": "ThrottlingError", "Message": "Throughput exceeds the limit"}
+            table = _TABLE.search(first["Statement"])
+            answered["Responses"].insert(
+                0, {"Error": refusal, "TableName": table.group(1) if table else ""}
+            )
+            answer = json.dumps(answered).encode()
         if mode == "lost_ack":
             _reset(handler)
             return
@@ -156,6 +186,8 @@ class FaultProxy:
             ):
                 handler.send_header(name, value)
         handler.send_header("Content-Length", str(len(answer)))
+        if self.latency_s:
+            time.sleep(self.latency_s / 2)  # ... and back
         handler.end_headers()
         handler.wfile.write(answer)
 
@@ -164,7 +196,11 @@ class FaultProxy:
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         connection = http.client.HTTPConnection("127.0.0.1", self.target_port, timeout=60)
         try:
-            headers = {k: v for k, v in handler.headers.items() if k.lower() != "host"}
+            headers = {
+                k: v
+                for k, v in handler.headers.items()
+                if k.lower() not in ("host", "content-length")
+            }
             headers["Host"] = f"127.0.0.1:{self.target_port}"
             connection.request("POST", handler.path, body=body, headers=headers)
             response = connection.getresponse()
@@ -196,6 +232,26 @@ def _key_text(table: str, item: dict[str, dict[str, str]]) -> str:
     """A readable identity for an item: its table and string key attributes."""
     keys = ("userId", "templateId", "snippetId", "presetId", "versionId", "trackingId", "PK", "SK")
     return table + ":" + "/".join(item[k]["S"] for k in keys if k in item)
+
+
+# A name and its ``?`` in a PartiQL statement: ``"name" = ?`` or ``'name': ?`` (INSERT).
+_PARAMETER = re.compile(r"""(?:"((?:[^"]|"")*)"\s*=\s*\?|'((?:[^']|'')*)'\s*:\s*\?)""")
+_TABLE = re.compile(r'(?:INTO|UPDATE|FROM)\s+"((?:[^"]|"")*)"')
+
+
+def _statement_key(statement: dict[str, object]) -> str:
+    """:func:`_key_text` of the item a PartiQL statement writes (every ``?`` in the
+    engine's statements follows a name, so the n-th match is the n-th parameter)."""
+    text = str(statement["Statement"])
+    parameters = statement.get("Parameters") or []
+    assert isinstance(parameters, list)
+    values: dict[str, dict[str, str]] = {}
+    for match, value in zip(_PARAMETER.finditer(text), parameters, strict=True):
+        name = (match.group(1) or "").replace('""', '"') or match.group(2).replace("''", "'")
+        values.setdefault(name, value)
+    table = _TABLE.search(text)
+    assert table is not None, text
+    return _key_text(table.group(1), values)
 
 
 def _reset(handler: BaseHTTPRequestHandler) -> None:

@@ -7,6 +7,10 @@
 - setup: the tables do not exist -> pause and say so (``gravy-desktop tables create``);
 - permanent: validation, item too large, access denied -> the entry moves to failed;
 - conflict: a conditional check failed -> the entry moves to conflicts.
+
+The codes are those of a failed request and those of one statement in a
+``BatchExecuteStatement`` answer (``ConditionalCheckFailed``, ``ResourceNotFound``,
+``AccessDenied``, ...: the request's names without ``Exception``).
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ _PERMANENT_CODES = {
     "ValidationError",
     "SerializationException",
     "AccessDeniedException",
+    "AccessDenied",
     "ItemCollectionSizeLimitExceeded",
     "ItemCollectionSizeLimitExceededException",
 }
@@ -92,7 +97,7 @@ def classify_code(code: str, message: str, status: int = 400) -> Classified:
         return Classified(Kind.TRANSIENT, code, message)
     if code in _CREDENTIAL_CODES:
         return Classified(Kind.CREDENTIALS, code, message)
-    if code == "ResourceNotFoundException":
+    if code in ("ResourceNotFoundException", "ResourceNotFound"):
         return Classified(Kind.SETUP, code, message)
     if code in _PERMANENT_CODES:
         return Classified(Kind.PERMANENT, code, message)

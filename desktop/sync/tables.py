@@ -541,6 +541,10 @@ ITEM_ACTIONS = [
     "dynamodb:BatchWriteItem",
     "dynamodb:Query",
     "dynamodb:ConditionCheckItem",
+    # The push sends its writes as PartiQL statements (BatchExecuteStatement).
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
 ]
 
 

@@ -155,7 +155,7 @@ def test_credentials_aws_calls_expired_are_renewed_for_the_next_attempt(
         engine = PushEngine(
             writer.store, make_client(settings, writer.session), settings, backoff=INSTANT
         )
-        proxy.fail_next("expired", operation="TransactWriteItems")
+        proxy.fail_next("expired", operation="BatchExecuteStatement")
         report = engine.drain()
         assert report.state == EngineState.CREDENTIALS, report.message
         assert writer.store.queue_counts()[State.FAILED] == 0

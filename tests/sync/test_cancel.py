@@ -186,7 +186,7 @@ def test_closing_the_window_during_a_slow_pull_takes_under_3_s_and_loses_nothing
         assert took < CLOSE_BOUND_S
         assert not window.isVisible()
         requests = sum(proxy.requests.values())
-        assert "TransactWriteItems" not in proxy.requests, "the cycle stopped in its pull"
+        assert "BatchExecuteStatement" not in proxy.requests, "the cycle stopped in its pull"
     assert requests <= 2, "no read after the close"
     assert store.queue_counts()[State.IN_FLIGHT] == 0
     _next_cycle_sends_the_rest(store, dynamodb_local, server)
@@ -202,7 +202,7 @@ def test_quitting_during_a_slow_drain_takes_under_3_s_and_the_next_cycle_sends_t
         rate=1.0,
         modes=("delay",),
         delay_s=SLOW_S,
-        operations={"TransactWriteItems"},
+        operations={"BatchExecuteStatement"},
     ) as proxy:
         window, _ = _slow_window(qtbot, store, proxy, prefix)
         qtbot.waitUntil(lambda: "changes sent" in window.sync_status.text(), timeout=20_000)
@@ -210,8 +210,8 @@ def test_quitting_during_a_slow_drain_takes_under_3_s_and_the_next_cycle_sends_t
         took = _closing_time(_quit_action(window).trigger)
         assert took < CLOSE_BOUND_S
         assert not window.isVisible()
-        written = proxy.requests["TransactWriteItems"]
-    assert written < 3_000 / 100, "the drain stopped early"
+        written = proxy.requests["BatchExecuteStatement"]
+    assert written < 3_000 / 25, "the drain stopped early"
     assert store.queue_counts()[State.IN_FLIGHT] == 0, "each request sent was settled"
     _next_cycle_sends_the_rest(store, dynamodb_local, server)
 
@@ -229,7 +229,7 @@ def test_quitting_the_app_ends_the_process_within_3_s_with_a_request_unanswered(
             rate=1.0,
             modes=("delay",),
             delay_s=20.0,
-            operations={"TransactWriteItems"},
+            operations={"BatchExecuteStatement"},
         ) as proxy:
             save_settings(store, settings_for(proxy.endpoint_url, prefix))
             home = {name: str(tmp_path) for name in ("HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME")}
@@ -244,7 +244,7 @@ def test_quitting_the_app_ends_the_process_within_3_s_with_a_request_unanswered(
             assert child.stdout is not None
             try:
                 deadline = time.monotonic() + 60
-                while not proxy.requests["TransactWriteItems"] and time.monotonic() < deadline:
+                while not proxy.requests["BatchExecuteStatement"] and time.monotonic() < deadline:
                     time.sleep(0.02)
                 told.touch()  # a write is held by the proxy: quit now
                 line = child.stdout.readline()

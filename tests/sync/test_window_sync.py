@@ -103,7 +103,7 @@ def test_a_failed_change_shows_its_reason_and_retry_sends_it(
     save_settings(store, settings_for(proxy.endpoint_url, prefix))
     window = window_for(qtbot, store)
     template = store.create_template("Refused at first")
-    proxy.fail_next("denied", count=20, operation="TransactWriteItems")  # a narrow IAM policy
+    proxy.fail_next("denied", count=20, operation="BatchExecuteStatement")  # a narrow IAM policy
     sync_and_wait(qtbot, window)
     assert window.sidebar.item(window.FAILED).text() == "Failed (1)"
     window.sidebar.setCurrentRow(window.FAILED)
