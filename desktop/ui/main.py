@@ -5,9 +5,6 @@ Qt model with instant search and a category filter, the editor, and sync always 
 from __future__ import annotations
 
 import html
-import logging
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -47,18 +44,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import __version__, domain
+from desktop import domain
 from desktop.store import quickfill, transfer
-from desktop.store.db import AlreadyRunning, InstanceLock, StoreError, open_database
 from desktop.store.outbox import State, record_key
 from desktop.store.services import SEARCH_BATCH, Changes, NotFound, Store
-from desktop.ui import icons, signin, theme
+from desktop.ui import icons, theme
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
-from desktop.ui.faults import FaultDialogs, explain, log_to_file
+from desktop.ui.faults import explain
 from desktop.ui.keys import ENTER, LEAVE_SEARCH, KeyMap, focus_next, name_controls
 from desktop.ui.panels import ConflictsPanel, FailedPanel
-from desktop.ui.quickfill import install as install_quick_fill
 from desktop.ui.records import (
     BADGES,
     RecordSection,
@@ -249,14 +244,16 @@ class MainWindow(QMainWindow):
     SECTIONS = ("Templates", "Snippets", "Variable presets", "Pages", "Conflicts", "Failed")
     CONFLICTS, FAILED = 4, 5
 
-    def __init__(self, store: Store, start_sync: bool = True) -> None:
+    def __init__(self, store: Store, tasks: Tasks, sync: SyncController, edits: Edits) -> None:
+        """The window on ``store`` with the parts :func:`desktop.app.build_window` made;
+        it adopts them (they live as long as it does)."""
         super().__init__()
         self.store = store
         self.setWindowTitle(APP_NAME)  # then the open template's name first (issue 15)
         self.signals = StoreSignals(store)
-        self.tasks = Tasks(self)
-        self.sync = SyncController(store, self.tasks, parent=self)
-        self.edits = Edits(store, self)
+        self.tasks, self.sync, self.edits = tasks, sync, edits
+        for part in (tasks, sync, edits.stack):
+            part.setParent(self)
         theme.follow_system()
         theme.on_change(self.refresh_status)
 
@@ -401,8 +398,6 @@ class MainWindow(QMainWindow):
         self._bind_keys()
         name_controls(self)
         self._show_sync_status(self.sync.status)  # counted once, as the controller started
-        if start_sync:
-            self.sync.start()
 
     # -- menus ----------------------------------------------------------------------------
 
@@ -425,7 +420,7 @@ class MainWindow(QMainWindow):
         )
         self.delete_action = self._action(file_menu, "De&lete", self._delete_shown, "Ctrl+Delete")
         star = lambda: self.toggle_favourite(self.current_id())  # noqa: E731
-        self._action(file_menu, "Fa&vourite", star, "Ctrl+Shift+D")
+        self.favourite_action = self._action(file_menu, "Fa&vourite", star, "Ctrl+Shift+D")
         file_menu.addSeparator()
         self._action(file_menu, "&Import...", lambda: self.import_file(), "Ctrl+Shift+I")
         self._action(file_menu, "&Export backup...", lambda: self.export_backup(), "Ctrl+Shift+E")
@@ -603,6 +598,7 @@ class MainWindow(QMainWindow):
             self._section(row)
         self.stack.setCurrentIndex(row)
         self.duplicate_action.setEnabled(row == 0)
+        self.favourite_action.setEnabled(row == 0)  # it stars the open template
         self.delete_action.setEnabled(row == 0 or row in self._section_factories)
 
     @property
@@ -999,72 +995,4 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def make_application() -> QApplication:
-    existing = QApplication.instance()
-    if isinstance(existing, QApplication):
-        return existing
-    app = QApplication(sys.argv[:1])
-    app.setOrganizationName("Gravy")
-    app.setApplicationName("Gravy Desktop")
-    app.setApplicationVersion(__version__)
-    theme.apply()
-    return app
-
-
-def open_for_window(path: Path) -> tuple[Store, InstanceLock]:
-    """Take the single-instance lock for ``path`` and open its store."""
-    lock = InstanceLock(path.expanduser().resolve(), "app")
-    if not lock.acquire():
-        raise AlreadyRunning(
-            f"Gravy Desktop is already running with {path}. Switch to that window, or close "
-            "it first."
-        )
-    try:
-        return Store(open_database(path)), lock
-    except Exception:
-        lock.release()
-        raise
-
-
-def run_gui(path: Path, follow_account: bool = False) -> int:
-    """The window on ``path``; ``follow_account``: on the signed-in account's database,
-    asking at first run, and reopening on another database after a sign-in or sign-out."""
-    app = make_application()
-    try:
-        log_path: Path | None = log_to_file()
-    except OSError:
-        log_path = None
-    faults = FaultDialogs(QApplication.activeWindow, log_path)
-    if follow_account:
-        path = signin.first_run(path)
-    try:
-        store, lock = open_for_window(path)
-    except StoreError as error:
-        print(f"gravy-desktop: {error}", file=sys.stderr, flush=True)
-        title, text = explain(error, at_start=True) or ("Gravy Desktop cannot start", str(error))
-        QMessageBox.critical(None, title, text)
-        return 2
-    faults.install()
-    with lock:
-        window = MainWindow(store)
-        quick_fill = install_quick_fill(window, store, path)
-        accounts = signin.AccountMenu(window, store, window.tasks, window.sync)
-        window.show()
-        code = app.exec()
-        quick_fill.close()
-        if not window.tasks.wait(0):
-            # Closing waited its 3 s and a request is still unanswered: end now rather than
-            # wait for it (Qt's and Python's thread pools would). As safe as a kill: every
-            # commit is durable, and entries left in flight are resent at the next start.
-            logging.getLogger(__name__).info("quitting with a sync request unanswered")
-            logging.shutdown()
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-        store.database.close()
-    if accounts.switch_to is not None:  # signed in or out: that account's records, or none
-        return run_gui(accounts.switch_to)
-    return code
-
-
-__all__ = ["PAGE_SIZE", "MainWindow", "NotFound", "TemplateListModel", "open_for_window"]
+__all__ = ["PAGE_SIZE", "MainWindow", "NotFound", "TemplateListModel"]

@@ -15,10 +15,11 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QInputDialog
 from pytestqt.qtbot import QtBot
 
+from desktop.app import build_window, open_for_window
 from desktop.store.db import AlreadyRunning
 from desktop.store.services import Store
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker
-from desktop.ui.main import PAGE_SIZE, MainWindow, open_for_window
+from desktop.ui.main import PAGE_SIZE, MainWindow
 from tests.ui.helpers import open_template, shoot, titles
 
 
@@ -167,7 +168,7 @@ def test_new_template_from_the_menu(
 def test_large_lists_are_fetched_a_page_at_a_time(qtbot: QtBot, store: Store) -> None:
     for i in range(PAGE_SIZE + 50):
         store.create_template(f"Template {i:04d}")
-    window = MainWindow(store, start_sync=False)
+    window = build_window(store, start_sync=False)
     qtbot.addWidget(window)
     assert window.model.rowCount() == PAGE_SIZE
     assert window.model.canFetchMore()
