@@ -394,13 +394,13 @@ def resolve(
     The result is queued as an ordinary write conditioned on the server version the
     conflict holds, or, when it equals the server's copy, nothing is sent at all.
     """
-    with store.database.write() as session:
+    with store.operation() as op, op.write() as session:
         entry = session.get(OutboxEntry, entry_id)
         if entry is None or entry.state != State.CONFLICT:
             raise NotFound(f"no conflict {entry_id}")
         conflict = _conflict(session, entry)
         result = _settle(session, conflict, _resolved_state(conflict, how, merged_text, field))
-    store.notify_changed([(conflict.entity, conflict.record_id)])
+        op.changed((conflict.entity, conflict.record_id))
     return result
 
 

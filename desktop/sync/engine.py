@@ -134,7 +134,7 @@ class SyncEngine:
         finally:
             self.pusher.lock.release()
         report.finished_at = now_iso()
-        with self.store.database.write() as session:
+        with self.store.operation() as op, op.write() as session:
             syncstate.put_setting(
                 session,
                 LAST_CYCLE,
@@ -142,7 +142,7 @@ class SyncEngine:
             )
             if report.ok:
                 syncstate.put_setting(session, LAST_SUCCESS, report.finished_at)
-        self.store.notify_queue_changed()
+            op.queue_changed()
         return report
 
     def watch(
