@@ -28,6 +28,7 @@ from desktop.sync.push import (
     PushEngine,
     PushReport,
 )
+from desktop.sync.schedule import Schedule
 
 log = logging.getLogger(__name__)
 
@@ -151,15 +152,16 @@ class SyncEngine:
         interval_s: float | None = None,
         on_cycle: Callable[[CycleReport], None] | None = None,
     ) -> None:
-        """Run a cycle every ``interval_s`` (the settings' interval by default) until
-        ``stop`` is set; a cycle that stopped offline is retried sooner."""
+        """Run cycles until ``stop`` is set, as :mod:`desktop.sync.schedule` says: every
+        ``interval_s`` (the settings' interval by default), sooner after one that stopped
+        offline."""
         interval = float(interval_s if interval_s is not None else self.settings.sync_interval_s)
+        schedule = Schedule(interval)
         while not stop.is_set():
             report = self.run_once()
             if on_cycle is not None:
                 on_cycle(report)
-            wait = interval if report.ok else min(interval, 15.0)
-            stop.wait(wait)
+            stop.wait(schedule.after(report.state))
 
 
 def last_cycle(store: Store) -> dict[str, Any] | None:
