@@ -4,30 +4,24 @@ Qt model with instant search and a category filter, the editor, and sync always 
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QByteArray,
     QModelIndex,
-    QObject,
-    QPersistentModelIndex,
     QSettings,
     QSize,
     Qt,
     QTimer,
-    Signal,
 )
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -35,7 +29,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QStyle,
@@ -46,24 +39,23 @@ from PySide6.QtWidgets import (
 
 from desktop import domain
 from desktop.store import quickfill, transfer
-from desktop.store.outbox import State, record_key
-from desktop.store.services import SEARCH_BATCH, Changes, NotFound, Store
+from desktop.store.services import Changes, NotFound, Store
 from desktop.ui import icons, theme
+from desktop.ui.changes import StoreSignals
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
 from desktop.ui.faults import explain
 from desktop.ui.keys import ENTER, LEAVE_SEARCH, KeyMap, focus_next, name_controls
 from desktop.ui.panels import ConflictsPanel, FailedPanel
 from desktop.ui.records import (
-    BADGES,
     RecordSection,
-    badge_color,
     page_section,
     preset_section,
     snippet_section,
 )
 from desktop.ui.samples import add_samples
 from desktop.ui.settings import SettingsDialog
+from desktop.ui.status import StatusArea
 from desktop.ui.sync import SyncController, SyncStatus
 from desktop.ui.tasks import Tasks
 from desktop.ui.template_list import (
@@ -71,152 +63,12 @@ from desktop.ui.template_list import (
     VIEWS,
     TemplateDelegate,
     TemplateListView,
-    plain_preview,
-    role_data,
 )
+from desktop.ui.template_model import PAGE_SIZE, TemplateListModel
 from desktop.ui.undo import Edits
 
-PAGE_SIZE = 200
-ModelIndex = QModelIndex | QPersistentModelIndex
 ALL_CATEGORIES = "All categories"
 APP_NAME = "Gravy Desktop"
-
-
-class StoreSignals(QObject):
-    """Qt face of the store's change notifications (queued onto the GUI thread, whichever
-    thread the change was committed on)."""
-
-    changed = Signal(object)  # Changes
-
-    def __init__(self, store: Store) -> None:
-        super().__init__()
-        store.subscribe(self.changed.emit)
-
-
-class TemplateListModel(QAbstractListModel):
-    """Templates, newest first, fetched a page at a time; or the results of a search.
-    Each row carries its sync badge (waiting, failed, conflict; nothing when synced)."""
-
-    IdRole = Qt.ItemDataRole.UserRole + 1
-    BadgeRole = Qt.ItemDataRole.UserRole + 2
-    #: A search found the index behind by more than it catches up on the GUI thread.
-    index_behind = Signal()
-
-    def __init__(self, store: Store) -> None:
-        super().__init__()
-        self._store = store
-        self._query = ""
-        self._category: str | None = None
-        self._order, self._view = "recent", "all"  # issue 15: sort box and view box
-        self._previews: dict[str, str] = {}
-        self._items: list[domain.TemplateSummary] = []
-        self._badges: dict[str, State] = {}
-        self._exhausted = False
-        self.reload()
-
-    def set_query(self, query: str) -> None:
-        self._query = query.strip()
-        self.reload()
-
-    def set_category(self, category: str | None) -> None:
-        self._category = category
-        self.reload()
-
-    def set_order(self, order: str) -> None:
-        self._order = order
-        self.reload()
-
-    def set_view(self, view: str) -> None:
-        self._view = view
-        self.reload()
-
-    def _page(self, offset: int) -> list[domain.TemplateSummary]:
-        """A page of the list in the chosen view and order, with its previews read."""
-        if self._view == "recent":  # recently used: Populate and Quick Fill, newest first
-            found = [] if offset else quickfill.recent_summaries(self._store, PAGE_SIZE)
-        else:
-            found = self._store.list_templates(
-                category=self._category,
-                limit=PAGE_SIZE,
-                offset=offset,
-                order=self._order,
-                favourites=self._view == "favourites",
-            )
-        self._read_previews(found)
-        return found
-
-    def _read_previews(self, found: list[domain.TemplateSummary]) -> None:
-        heads = self._store.template_previews([t.templateId for t in found])
-        self._previews.update({key: plain_preview(head) for key, head in heads.items()})
-
-    def reload(self) -> None:
-        self.beginResetModel()
-        self._badges = self._store.queue_states()
-        behind = False
-        self._previews = {}
-        if self._query:
-            # A save's entry or a few: written here. Thousands (an import, a pull): by the
-            # window, off the GUI thread, which then searches again (index_behind).
-            self._items = self._store.search_templates(
-                self._query, category=self._category, catch_up=SEARCH_BATCH
-            )
-            self._read_previews(self._items)
-            self._exhausted = True
-            behind = self._store.search_pending() > 0
-        else:
-            self._items = self._page(0)
-            self._exhausted = len(self._items) < PAGE_SIZE
-        self.endResetModel()
-        if behind:
-            self.index_behind.emit()
-
-    def refresh_badges(self) -> None:
-        self._badges = self._store.queue_states()
-        if self._items:
-            self.dataChanged.emit(self.index(0), self.index(len(self._items) - 1))
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._items)
-
-    def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._exhausted
-
-    def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:  # noqa: B008
-        more = self._page(len(self._items))
-        self._exhausted = len(more) < PAGE_SIZE
-        if more:
-            start = len(self._items)
-            self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
-            self._items.extend(more)
-            self.endInsertRows()
-
-    def badge(self, row: int) -> State | None:
-        return self._badges.get(record_key("template", self._items[row].templateId))
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._items):
-            return None
-        template = self._items[index.row()]
-        badge = self.badge(index.row())
-        if role == Qt.ItemDataRole.DisplayRole:
-            mark = f"{BADGES[badge][0]} " if badge else ""
-            return f"{mark}{template.title}"
-        if role == Qt.ItemDataRole.ForegroundRole and badge in (State.FAILED, State.CONFLICT):
-            return badge_color(badge)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            status = BADGES[badge][2] if badge else "synced (or never synced: no target)"
-            return f"{template.description or template.category or template.title}\n{status}"
-        if role == self.IdRole:
-            return template.templateId
-        if role == self.BadgeRole:
-            return badge
-        return role_data(template, role, self._previews)  # what the delegate paints
-
-    def template_at(self, row: int) -> domain.TemplateSummary:
-        return self._items[row]
-
-    def row_of(self, template_id: str) -> int:
-        return next((i for i, t in enumerate(self._items) if t.templateId == template_id), -1)
 
 
 def _text_history(widget: QWidget | None, redo: bool) -> bool:
@@ -327,28 +179,11 @@ class MainWindow(QMainWindow):
         self.body = body
         self.setCentralWidget(body)
 
-        # Sync, always in view.
-        self.sync_status = QLabel()
-        self.sync_status.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        # Sync, always in view; and the note that offers Undo after a deletion.
+        self.status_area = StatusArea(self.statusBar(), self)
+        self.sync_status, self.sync_button = self.status_area.label, self.status_area.button
         self.sync_status.linkActivated.connect(lambda _link: self.open_settings())
-        self.sync_button = QPushButton("Resume sync")  # the longer of its two names
-        self.sync_button.setMinimumWidth(self.sync_button.sizeHint().width())
-        self.sync_button.setText("Sync now")
-        # The status may be cut short (never the window's minimum width); the undo note
-        # beside it is shown whole while it lasts.
-        self.sync_status.setMinimumWidth(1)
-        self.sync_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.statusBar().addPermanentWidget(self.sync_status, 1)
-        self.statusBar().addPermanentWidget(self.sync_button)
-        self._undo_note = QLabel()
-        self._undo_button = QPushButton("Undo")
-        self._undo_note.hide()
-        self._undo_button.hide()
-        self._undo_hider = QTimer(self, singleShot=True, interval=10_000)
-        self._undo_hider.timeout.connect(self._undo_button.hide)
-        self._undo_hider.timeout.connect(self._undo_note.hide)
-        self.statusBar().addWidget(self._undo_note)
-        self.statusBar().addWidget(self._undo_button)
+        self._undo_note, self._undo_button = self.status_area.undo_note, self.status_area.undo
         self._undo_index = 0
 
         self._build_menus()
@@ -742,16 +577,9 @@ class MainWindow(QMainWindow):
     def _offer_undo(self, index: int) -> None:
         """After a deletion (or its redo), say what happened and offer Undo for a while."""
         if index > self._undo_index and self.edits.stack.canUndo():
-            done = self.edits.stack.undoText()
-            self.statusBar().clearMessage()  # a message would hide the note and the button
-            self._undo_note.setText(f"{done} \u00b7 Ctrl+Z to undo")
-            self._undo_button.setToolTip(f"Undo {done}")
-            self._undo_note.show()
-            self._undo_button.show()
-            self._undo_hider.start()
+            self.status_area.offer_undo(self.edits.stack.undoText())
         else:
-            self._undo_button.hide()
-            self._undo_note.hide()
+            self.status_area.hide_undo()
         self._undo_index = index
 
     def _reveal(self, entity: str, record_id: str) -> None:
@@ -905,22 +733,7 @@ class MainWindow(QMainWindow):
         self.category.blockSignals(False)
 
     def _show_sync_status(self, status: SyncStatus) -> None:
-        text = html.escape(status.text, quote=False)
-        if status.mode == "not configured":
-            text += f" · {self._settings_link('Set up sync...')}"
-        if status.mode in ("signed out", "trouble"):
-            text += f" · {self._settings_link('Sync settings...')}"
-        if status.message and status.mode in ("offline", "paused", "signed out", "trouble"):
-            self.sync_status.setToolTip(status.message)
-        else:
-            self.sync_status.setToolTip("")
-        self.sync_status.setText(text)
-        self.sync_button.setEnabled(status.mode not in ("not configured", "syncing"))
-        paused = status.mode == "paused"
-        self.sync_button.setText("Resume sync" if paused else "Sync now")
-        self.sync_button.setToolTip(
-            "Sync is paused (Sync > Pause sync): resume it and sync now" if paused else ""
-        )
+        self.status_area.show_status(status)
         for row, name, count in (
             (self.CONFLICTS, "Conflicts", status.conflicts),
             (self.FAILED, "Failed", status.failed),
@@ -933,11 +746,6 @@ class MainWindow(QMainWindow):
             self.conflicts.reload()
         if status.failed != len(self.failed.model.entries):
             self.failed.reload()
-
-    def _settings_link(self, label: str) -> str:
-        # Coloured here: a label's rich text keeps the link colour it was first drawn with.
-        color = QApplication.palette().color(QPalette.ColorRole.Link).name()
-        return f'<a href="settings" style="color: {color}">{label}</a>'
 
     def refresh_status(self) -> None:
         self.sync.refresh()
