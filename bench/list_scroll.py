@@ -29,11 +29,12 @@ def main() -> None:
         from PySide6.QtCore import Qt
         from PySide6.QtTest import QTest
 
-        from desktop.ui.main import MainWindow, make_application
+        from desktop.app import build_window
+        from desktop.ui.application import make_application
 
         app = make_application()
         store = seeded_store(Path(folder) / "bench.db", args.templates)
-        window = MainWindow(store, start_sync=False)
+        window = build_window(store, start_sync=False)
         window.resize(1440, 900)
         window.show()
         app.processEvents()

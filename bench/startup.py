@@ -29,11 +29,12 @@ CHILD = """
 import json, sys, time
 from pathlib import Path
 from PySide6.QtCore import QTimer
-from desktop.ui.main import MainWindow, make_application, open_for_window
+from desktop.app import build_window, open_for_window
+from desktop.ui.application import make_application
 
 app = make_application()
 store, lock = open_for_window(Path(sys.argv[1]))
-window = MainWindow(store)
+window = build_window(store)
 window.show()
 
 def ready():

@@ -1,4 +1,9 @@
-"""The one place that assembles Gravy Desktop: database, store, (sync engine,) window or CLI."""
+"""The one place that assembles Gravy Desktop: the database, the store, and then either the
+CLI on it or the window with its parts (the single-instance lock, the background tasks, the
+sync controller, the undoable edits), wired together here (as Mu's ``app.py`` does).
+
+Qt is imported only on the window's path, so the CLI starts without it.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,14 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop import __version__
-from desktop.store.db import StoreError, open_database
+from desktop.store.db import AlreadyRunning, InstanceLock, StoreError, open_database
 from desktop.store.services import Store
+
+if TYPE_CHECKING:
+    from desktop.ui.main import MainWindow
 
 APP_NAME = "GravyDesktop"
 DB_ENV = "GRAVY_DESKTOP_DB"
@@ -92,9 +101,94 @@ def default_database_path() -> Path:
     return account.current_database_path(account.data_home())
 
 
-def open_store(path: Path) -> Store:
-    """Open the database at ``path`` (migrating it) and build the store on it."""
-    return Store(open_database(path))
+def open_store(path: Path, version_window_s: float | None = None) -> Store:
+    """Open the database at ``path`` (migrating it) and build the store on it: the one way
+    the CLI, the window and the self-test open a store."""
+    database = open_database(path)
+    if version_window_s is None:
+        return Store(database)
+    return Store(database, version_window_s=version_window_s)
+
+
+def open_for_window(path: Path) -> tuple[Store, InstanceLock]:
+    """Take the single-instance lock for ``path`` (one window per database) and open its
+    store; :class:`AlreadyRunning` when another window holds it."""
+    lock = InstanceLock(path.expanduser().resolve(), "app")
+    if not lock.acquire():
+        raise AlreadyRunning(
+            f"Gravy Desktop is already running with {path}. Switch to that window, or close "
+            "it first."
+        )
+    try:
+        return open_store(path), lock
+    except Exception:
+        lock.release()
+        raise
+
+
+def build_window(store: Store, start_sync: bool = True) -> MainWindow:
+    """The main window on ``store``, assembled from its parts: the background tasks, the
+    sync controller (started unless ``start_sync`` is False, as in tests) and the undoable
+    edits. The window adopts them (they live as long as it does)."""
+    from desktop.ui.main import MainWindow
+    from desktop.ui.sync import SyncController
+    from desktop.ui.tasks import Tasks
+    from desktop.ui.undo import Edits
+
+    tasks = Tasks()
+    sync = SyncController(store, tasks)
+    window = MainWindow(store, tasks, sync, Edits(store))
+    if start_sync:
+        sync.start()
+    return window
+
+
+def run_gui(path: Path, follow_account: bool = False) -> int:
+    """The window on ``path``; ``follow_account``: on the signed-in account's database,
+    asking at first run, and reopening on another database after a sign-in or sign-out."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from desktop.ui import signin
+    from desktop.ui.application import make_application
+    from desktop.ui.faults import FaultDialogs, explain, log_to_file
+    from desktop.ui.quickfill import install as install_quick_fill
+
+    app = make_application()
+    try:
+        log_path: Path | None = log_to_file()
+    except OSError:
+        log_path = None
+    faults = FaultDialogs(QApplication.activeWindow, log_path)
+    if follow_account:
+        path = signin.first_run(path)
+    try:
+        store, lock = open_for_window(path)
+    except StoreError as error:
+        print(f"gravy-desktop: {error}", file=sys.stderr, flush=True)
+        title, text = explain(error, at_start=True) or ("Gravy Desktop cannot start", str(error))
+        QMessageBox.critical(None, title, text)
+        return 2
+    faults.install()
+    with lock:
+        window = build_window(store)
+        quick_fill = install_quick_fill(window, store, path)
+        accounts = signin.AccountMenu(window, store, window.tasks, window.sync)
+        window.show()
+        code = app.exec()
+        quick_fill.close()
+        if not window.tasks.wait(0):
+            # Closing waited its 3 s and a request is still unanswered: end now rather than
+            # wait for it (Qt's and Python's thread pools would). As safe as a kill: every
+            # commit is durable, and entries left in flight are resent at the next start.
+            logging.getLogger(__name__).info("quitting with a sync request unanswered")
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        store.database.close()
+    if accounts.switch_to is not None:  # signed in or out: that account's records, or none
+        return run_gui(accounts.switch_to)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -122,8 +216,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if missing:  # Qt would abort (SIGABRT) and name one of them at most
             print(explain_missing(missing), file=sys.stderr)
             return 2
-        from desktop.ui.main import run_gui
-
         return run_gui(path, follow_account=not args.db and not os.environ.get(DB_ENV))
     if args.command == "fill":
         from desktop.ui.single_instance import ask_running_window

@@ -61,7 +61,7 @@ def run(
     out: Callable[[str], None] = print,
     screenshot: Path | None = None,
 ) -> int:
-    from desktop.store.db import open_database
+    from desktop import app
     from desktop.store.outbox import State
     from desktop.store.services import Store
 
@@ -85,7 +85,7 @@ def run(
         holder: dict[str, object] = {}
 
         def open_store() -> str:
-            holder["store"] = Store(open_database(path))
+            holder["store"] = app.open_store(path)
             return str(path)
 
         step("database opened and migrated", open_store)
@@ -157,15 +157,16 @@ def _window(store: object, screenshot: Path | None = None) -> str:
     headless = not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
     if headless and sys.platform.startswith("linux"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from desktop.app import build_window
     from desktop.store.services import Store
     from desktop.ui import icons
-    from desktop.ui.main import MainWindow, make_application
+    from desktop.ui.application import make_application
 
     assert isinstance(store, Store)
     app = make_application()
     if icons.icon("plus").isNull():  # the window would show words alone
         raise RuntimeError(f"no icon font ({icons.FONT}, from qtawesome)")
-    window = MainWindow(store, start_sync=False)
+    window = build_window(store, start_sync=False)
     window.show()
     app.processEvents()
     age = _process_age_s()

@@ -154,18 +154,19 @@ def adopt(offline: Store, target: Store, sub: str, email: str) -> Adopted:
         if raw(session).execute("SELECT 1 FROM sync_records LIMIT 1").fetchone():
             raise AdoptionRefused(SYNCS_ELSEWHERE)
         syncstate.put_setting(session, CLAIM_SETTING, {"sub": sub, "email": email})
-    with offline.database.write() as session:  # 2. copy, 3. empty: one offline transaction
+    # 2. copy, 3. empty: one offline transaction, announced to the offline window after it
+    with offline.operation() as op, op.write() as session:
         records = _records(session)
         imported, skipped = target.import_records(records)
         for table in EMPTIED:
             raw(session).execute(f"DELETE FROM {table}")
         session.flush()
         syncstate.put_setting(session, CLAIM_SETTING, None)
+        op.changed(
+            *[(entity, str(getattr(r, ENTITIES[entity].id_field))) for entity, r in records]
+        )
+        op.queue_changed()
     moved: dict[str, int] = {}
     for entity, _record in imported:
         moved[entity] = moved.get(entity, 0) + 1
-    offline.notify_changed(
-        [(entity, str(getattr(r, ENTITIES[entity].id_field))) for entity, r in records]
-    )
-    offline.notify_queue_changed()
     return Adopted(moved=moved, already=len(skipped))

@@ -11,7 +11,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -73,6 +73,33 @@ class Changes:
 
 
 ChangeListener = Callable[[Changes], None]
+
+
+class Operation:
+    """What one store operation changed, collected as it writes (see
+    :meth:`Store.operation`)."""
+
+    def __init__(self, database: Database, initiator: object | None) -> None:
+        self.database = database
+        self.initiator = initiator
+        self._records: dict[tuple[str, str], None] = {}  # in order, each once
+        self.queue = False
+
+    @property
+    def records(self) -> list[tuple[str, str]]:
+        return list(self._records)
+
+    def write(self) -> AbstractContextManager[Session]:
+        """A write transaction of this operation (``Database.write``)."""
+        return self.database.write()
+
+    def changed(self, *records: tuple[str, str]) -> None:
+        """Records (entity, id) this operation changed (their queue entries with them)."""
+        self._records.update(dict.fromkeys(records))
+
+    def queue_changed(self) -> None:
+        """The queue changed without a record changing (sync results, retries)."""
+        self.queue = True
 
 
 class NotFound(KeyError):
@@ -168,16 +195,23 @@ class Store:
         finally:
             self._acting.who = previous
 
-    def notify_changed(self, changed: list[tuple[str, str]]) -> None:
-        """Records changed outside the services (a sync, a conflict resolution)."""
-        self._notify(changed)
+    @contextmanager
+    def operation(self, initiator: object | None = None) -> Iterator[Operation]:
+        """A store operation (Anki's ``CollectionOp``): the block writes (``op.write()``,
+        one or more transactions) and notes what it changed (``op.changed``,
+        ``op.queue_changed``); when the block completes, after its commits, every
+        subscriber hears one :class:`Changes` with who asked: ``initiator``, else this
+        thread's :meth:`initiator`. A block that raises announces nothing (what it
+        committed before the error is announced by the next operation's reload). The only
+        place changes are announced."""
+        who = initiator if initiator is not None else getattr(self._acting, "who", None)
+        op = Operation(self.database, who)
+        yield op
+        records = op.records
+        if records or op.queue:
+            self._announce(Changes(tuple(records), True, who))
 
-    def notify_queue_changed(self) -> None:
-        """The queue changed without a record changing (sync results, retries)."""
-        self._notify([])
-
-    def _notify(self, changed: list[tuple[str, str]]) -> None:
-        changes = Changes(tuple(changed), True, getattr(self._acting, "who", None))
+    def _announce(self, changes: Changes) -> None:
         for listener in list(self._listeners):
             try:
                 listener(changes)
@@ -254,9 +288,9 @@ class Store:
     def create_template(self, title: str, **fields: Any) -> domain.Template:
         fields = _clean("template", fields)
         template = validated(domain.Template, "template", title=title, **fields)
-        with self.database.write() as session:
+        with self.operation() as op, op.write() as session:
             template = self._save_template(session, None, template, "Created")
-        self._notify([("template", template.templateId)])
+            op.changed(("template", template.templateId))
         return template
 
     def get_template(self, template_id: str) -> domain.Template:
@@ -269,14 +303,14 @@ class Store:
         for frozen in ("templateId", "usageCount", "createdAt", "latestVersion"):
             if frozen in changes:
                 raise InvalidInput([f"template {frozen} cannot be edited"])
-        with self.database.write() as session:
+        with self.operation() as op, op.write() as session:
             loaded = self._load(session, "template", template_id)
             current: domain.Template = loaded.record
             updated = self._changed(current, domain.Template, "template", changes)
             if updated is None:
                 return current
             updated = self._save_template(session, loaded, updated, note)
-        self._notify([("template", template_id)])
+            op.changed(("template", template_id))
         return updated
 
     def set_shared(self, template_id: str, shared: bool) -> domain.Template:
@@ -303,7 +337,7 @@ class Store:
         if not kind.deletable:
             raise ValueError(f"a {kind.label} is not deleted on its own")
         changed = [(entity, record_id)]
-        with self.database.write() as session:
+        with self.operation() as op, op.write() as session:
             loaded = self._load(session, entity, record_id)
             key = record_key(entity, record_id)
             for child in kind.children:
@@ -319,7 +353,7 @@ class Store:
                 parent_key = record_key(kind.parent.entity, parent_id)
                 changed.insert(0, (kind.parent.entity, parent_id))
             self._remove(session, entity, loaded, parent_key=parent_key)
-        self._notify(changed)
+            op.changed(*changed)
         return loaded.record  # type: ignore[no-any-return]
 
     #: The list's orders (issue 15): recently edited, by title, most used.
@@ -497,7 +531,7 @@ class Store:
     def record_use(self, template_id: str, action: str = "populate") -> domain.UsageEvent:
         """Count a use: a usage event plus ``usageCount + 1`` (sent as ``ADD``)."""
         event = validated(domain.UsageEvent, "usage event", templateId=template_id, action=action)
-        with self.database.write() as session:
+        with self.operation() as op, op.write() as session:
             template: domain.Template = self._load(session, "template", template_id).record
             counted = template.model_copy(update={"usageCount": template.usageCount + 1})
             rows.update(session, "template", counted)
@@ -506,7 +540,7 @@ class Store:
                 Change("template", template_id, Op.INCREMENT, counted.model_dump(), amount=1),
             )
             self._put(session, "usage_event", event, Op.CREATE)
-        self._notify([("template", template_id)])
+            op.changed(("template", template_id))
         return event
 
     # -- snippets and presets ------------------------------------------------------------
@@ -557,9 +591,9 @@ class Store:
         self, entity: str, model: type[R], parent_key: str | None = None, **fields: Any
     ) -> R:
         record = validated(model, entity, **_clean(entity, fields))
-        with self.database.write() as session:
+        with self.operation() as op, op.write() as session:
             self._put(session, entity, record, Op.CREATE, parent_key)
-        self._notify([(entity, record.id)])  # type: ignore[attr-defined]
+            op.changed((entity, record.id))  # type: ignore[attr-defined]
         return record
 
     def _update(
@@ -570,14 +604,14 @@ class Store:
         changes: dict[str, Any],
         parent_key: str | None = None,
     ) -> R:
-        with self.database.write() as session:
+        with self.operation() as op, op.write() as session:
             loaded = self._load(session, entity, record_id)
             current: R = loaded.record
             updated = self._changed(current, model, entity, _clean(entity, changes))
             if updated is None:
                 return current
             self._put(session, entity, updated, Op.UPDATE, parent_key, seq=loaded.seq)
-        self._notify([(entity, record_id)])
+            op.changed((entity, record_id))
         return updated
 
     # -- pages and their ordered nodes ---------------------------------------------------
@@ -611,7 +645,7 @@ class Store:
 
     def add_node(self, page_id: str, title: str, **fields: Any) -> domain.Node:
         """Append a node to a page (or insert it at ``position``)."""
-        with self.database.write() as session:
+        with self.operation() as op, op.write() as session:
             self._load(session, "page", page_id)
             siblings = self._ordered(session, page_id)
             at = max(0, min(int(fields.pop("position", len(siblings))), len(siblings)))
@@ -627,7 +661,7 @@ class Store:
             )
             self._put(session, "node", node, Op.CREATE, record_key("page", page_id))
             self._put_nodes(session, shifted)
-        self._notify([("page", page_id), ("node", node.id)])
+            op.changed(("page", page_id), ("node", node.id))
         return node
 
     def update_node(self, node_id: str, **changes: Any) -> domain.Node:
@@ -641,7 +675,7 @@ class Store:
         """Move a node within its page; returns the page's nodes in their new order. The
         move is a new ``createdAt`` for the node (and, only where two neighbours are a
         millisecond apart, for the nodes after it), which is what the web app orders by."""
-        with self.database.write() as session:
+        with self.operation() as op, op.write() as session:
             node: domain.Node = self._load(session, "node", node_id).record
             siblings = self._ordered(session, node.pageId)
             others = [n for n in siblings if n.id != node_id]
@@ -654,7 +688,7 @@ class Store:
                 )
                 self._put_nodes(session, [moved, *shifted])
             result = self._ordered(session, node.pageId)
-        self._notify([("page", node.pageId)])
+            op.changed(("page", node.pageId))
         return result
 
     def delete_node(self, node_id: str) -> domain.Node:
@@ -703,7 +737,7 @@ class Store:
         record that exists again already is left as it is."""
         stamp = now_iso()
         changed: list[tuple[str, str]] = []
-        with self.database.write() as session:
+        with self.operation() as op, op.write() as session:
             for entity, record in records:
                 if rows.load(session, entity, record.id) is not None:  # type: ignore[attr-defined]
                     continue
@@ -722,7 +756,7 @@ class Store:
                 changed.append((entity, record.id))  # type: ignore[attr-defined]
                 if isinstance(record, domain.Node):
                     changed.append(("page", record.pageId))
-        self._notify(changed)
+            op.changed(*changed)
 
     def _untie(self, session: Session, node: domain.Node, now: str) -> None:
         """After ``node`` came back: if it shares a millisecond with a neighbour, shift it
@@ -762,7 +796,7 @@ class Store:
         (imported, skipped)."""
         imported: list[tuple[str, domain.Record]] = []
         skipped: list[tuple[str, domain.Record, str]] = []
-        with self.database.write() as session:
+        with self.operation() as op, op.write() as session:
             for done, (entity, original) in enumerate(records):
                 if progress is not None and done % 100 == 0:
                     progress(done, len(records))
@@ -781,9 +815,9 @@ class Store:
                     parent_key = record_key(parent_entity, parent_id)
                 self._put(session, entity, record, Op.CREATE, parent_key)
                 imported.append((entity, record))
-        self._notify(
-            [(entity, str(getattr(r, ENTITIES[entity].id_field))) for entity, r in imported]
-        )
+            op.changed(
+                *[(entity, str(getattr(r, ENTITIES[entity].id_field))) for entity, r in imported]
+            )
         return imported, skipped
 
     # -- the queue, as the UI and CLI see it ---------------------------------------------
@@ -819,18 +853,18 @@ class Store:
             return outbox.entries(session, state)
 
     def retry_entry(self, entry_id: int) -> None:
-        with self.database.write() as session:
+        with self.operation() as op, op.write() as session:
             outbox.retry(session, entry_id)
-        self._notify([])
+            op.queue_changed()
 
     def retry_all_failed(self) -> int:
-        with self.database.write() as session:
+        with self.operation() as op, op.write() as session:
             count = outbox.retry_all_failed(session)
-        self._notify([])
+            op.queue_changed()
         return count
 
     def discard_entry(self, entry_id: int) -> None:
-        with self.database.write() as session:
+        with self.operation() as op, op.write() as session:
             entry = outbox.discard(session, entry_id)
             log.info("discarded queue entry %s (%s %s)", entry_id, entry.op, entry.record_key)
-        self._notify([])
+            op.queue_changed()

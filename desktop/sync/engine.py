@@ -28,6 +28,7 @@ from desktop.sync.push import (
     PushEngine,
     PushReport,
 )
+from desktop.sync.schedule import Schedule
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ class SyncEngine:
         finally:
             self.pusher.lock.release()
         report.finished_at = now_iso()
-        with self.store.database.write() as session:
+        with self.store.operation() as op, op.write() as session:
             syncstate.put_setting(
                 session,
                 LAST_CYCLE,
@@ -142,7 +143,7 @@ class SyncEngine:
             )
             if report.ok:
                 syncstate.put_setting(session, LAST_SUCCESS, report.finished_at)
-        self.store.notify_queue_changed()
+            op.queue_changed()
         return report
 
     def watch(
@@ -151,15 +152,16 @@ class SyncEngine:
         interval_s: float | None = None,
         on_cycle: Callable[[CycleReport], None] | None = None,
     ) -> None:
-        """Run a cycle every ``interval_s`` (the settings' interval by default) until
-        ``stop`` is set; a cycle that stopped offline is retried sooner."""
+        """Run cycles until ``stop`` is set, as :mod:`desktop.sync.schedule` says: every
+        ``interval_s`` (the settings' interval by default), sooner after one that stopped
+        offline."""
         interval = float(interval_s if interval_s is not None else self.settings.sync_interval_s)
+        schedule = Schedule(interval)
         while not stop.is_set():
             report = self.run_once()
             if on_cycle is not None:
                 on_cycle(report)
-            wait = interval if report.ok else min(interval, 15.0)
-            stop.wait(wait)
+            stop.wait(schedule.after(report.state))
 
 
 def last_cycle(store: Store) -> dict[str, Any] | None:

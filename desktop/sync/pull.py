@@ -154,15 +154,15 @@ class Puller:
         """Pull every table: a delta, or in full when asked (``full=True``), when due
         (``full=None``), or when the table was never pulled or lacks its index."""
         report = PullReport()
-        try:
-            for spec in pulled_tables():
-                self._pull_table(spec, full, report)
-        except _Stop as stop:
-            report.stop = stop.problem
-        except _Cancelled:
-            report.cancelled = True
-        if report.changed:
-            self.store.notify_changed(report.changed)
+        with self.store.operation() as op:  # announces what was pulled once, at the end
+            try:
+                for spec in pulled_tables():
+                    self._pull_table(spec, full, report)
+            except _Stop as stop:
+                report.stop = stop.problem
+            except _Cancelled:
+                report.cancelled = True
+            op.changed(*report.changed)
         return report
 
     def _pull_table(self, spec: TableSpec, full: bool | None, report: PullReport) -> None:

@@ -200,13 +200,14 @@ class PushEngine:
             recovered = outbox.recover_in_flight(session)
         if recovered:
             log.info("resending %d entries that were in flight at a crash", recovered)
-        stop = self._pump(report, max_seconds)
+        with self.store.operation() as op:  # the queue's new states, announced once
+            stop = self._pump(report, max_seconds)
+            op.queue_changed()
         if stop is not None:
             report.state = EngineState.stopped_by(stop.kind)
             report.message = f"{stop.code}: {stop.message}"
         elif self.cancel.is_set():
             report.state, report.message = EngineState.CANCELLED, CANCELLED_MESSAGE
-        self.store.notify_queue_changed()
         return report
 
     def _pump(self, report: PushReport, max_seconds: float | None) -> Classified | None:

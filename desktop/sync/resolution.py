@@ -133,10 +133,10 @@ def resolve(
     The result is queued as an ordinary write conditioned on the server version the
     conflict holds, or, when it equals the server's copy, nothing is sent at all.
     """
-    with store.database.write() as session:
+    with store.operation() as op, op.write() as session:
         conflict = _conflict(session, _conflicted(session, entry_id))
         result = _settle(session, conflict, _resolved_state(conflict, how, merged_text, field))
-    store.notify_changed([(conflict.entity, conflict.record_id)])
+        op.changed((conflict.entity, conflict.record_id))
     return result
 
 

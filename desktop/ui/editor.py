@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import domain
-from desktop.store.db import StoreError
 from desktop.store.services import Changes, NotFound, Store
 from desktop.sync.merge import merge_record
 from desktop.ui import theme
@@ -44,7 +43,7 @@ from desktop.ui.unsaved import (
     ask_before_leaving,
     copy_unsaved,
     describe,
-    write_fields,
+    save_fields,
 )
 
 AUTOSAVE_MS = 600
@@ -380,24 +379,23 @@ class TemplateEditor(QWidget):
         def write(changes: dict[str, Any]) -> None:
             self.store.update_template(template_id, **changes)
 
-        try:
-            with self.store.initiator(self):  # this editor shows it already: no reload
-                written, refused = write_fields(write, edits)
-        except NotFound:
+        saved = save_fields(self.store, self, write, edits)  # as its own: it is not reloaded
+        if saved.gone:
             self._gone = True
             self._complain("This template was deleted (on another device?).")
             return False
-        except StoreError as error:  # disk full, database locked or damaged: say so, keep it
-            self._complain(f"Not saved yet: {error} Your text stays here; keep the app open.")
+        if saved.fault is not None:  # disk full, database locked or damaged: say so, keep it
+            self._complain(f"Not saved yet: {saved.fault} Your text stays here; keep the app open.")
             self._timer.start(5_000)  # and try again
             return False
+        written = saved.written
         self._base.update(written)
         if "content" in written:
             # The document's saved point; Qt also starts a new undo step at it, so Ctrl+Z
             # goes back one autosave at a time.
             self.body.document().setModified(False)
-        if refused:
-            self._why = [problem for problems in refused.values() for problem in problems]
+        if saved.refused:
+            self._why = saved.refused
             rest = " Everything else is saved." if written else ""
             self._complain(f"Not saved: {'; '.join(self._why)}.{rest}")
         else:

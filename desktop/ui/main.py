@@ -4,33 +4,24 @@ Qt model with instant search and a category filter, the editor, and sync always 
 
 from __future__ import annotations
 
-import html
-import logging
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QByteArray,
     QModelIndex,
-    QObject,
-    QPersistentModelIndex,
     QSettings,
     QSize,
     Qt,
     QTimer,
-    Signal,
 )
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -38,7 +29,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QStyle,
@@ -47,28 +37,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import __version__, domain
+from desktop import domain
 from desktop.store import entities, quickfill, transfer
-from desktop.store.db import AlreadyRunning, InstanceLock, StoreError, open_database
-from desktop.store.outbox import State, record_key
-from desktop.store.services import SEARCH_BATCH, Changes, NotFound, Store
-from desktop.ui import icons, signin, theme
+from desktop.store.services import Changes, NotFound, Store
+from desktop.ui import icons, theme
+from desktop.ui.changes import StoreSignals
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker, VersionsDialog
 from desktop.ui.editor import TemplateEditor
-from desktop.ui.faults import FaultDialogs, explain, log_to_file
+from desktop.ui.faults import explain
 from desktop.ui.keys import ENTER, LEAVE_SEARCH, KeyMap, focus_next, name_controls
 from desktop.ui.panels import ConflictsPanel, FailedPanel
-from desktop.ui.quickfill import install as install_quick_fill
 from desktop.ui.records import (
-    BADGES,
     RecordSection,
-    badge_color,
     page_section,
     preset_section,
     snippet_section,
 )
 from desktop.ui.samples import add_samples
 from desktop.ui.settings import SettingsDialog
+from desktop.ui.status import StatusArea
 from desktop.ui.sync import SyncController, SyncStatus
 from desktop.ui.tasks import Tasks
 from desktop.ui.template_list import (
@@ -76,152 +63,12 @@ from desktop.ui.template_list import (
     VIEWS,
     TemplateDelegate,
     TemplateListView,
-    plain_preview,
-    role_data,
 )
+from desktop.ui.template_model import PAGE_SIZE, TemplateListModel
 from desktop.ui.undo import Edits
 
-PAGE_SIZE = 200
-ModelIndex = QModelIndex | QPersistentModelIndex
 ALL_CATEGORIES = "All categories"
 APP_NAME = "Gravy Desktop"
-
-
-class StoreSignals(QObject):
-    """Qt face of the store's change notifications (queued onto the GUI thread, whichever
-    thread the change was committed on)."""
-
-    changed = Signal(object)  # Changes
-
-    def __init__(self, store: Store) -> None:
-        super().__init__()
-        store.subscribe(self.changed.emit)
-
-
-class TemplateListModel(QAbstractListModel):
-    """Templates, newest first, fetched a page at a time; or the results of a search.
-    Each row carries its sync badge (waiting, failed, conflict; nothing when synced)."""
-
-    IdRole = Qt.ItemDataRole.UserRole + 1
-    BadgeRole = Qt.ItemDataRole.UserRole + 2
-    #: A search found the index behind by more than it catches up on the GUI thread.
-    index_behind = Signal()
-
-    def __init__(self, store: Store) -> None:
-        super().__init__()
-        self._store = store
-        self._query = ""
-        self._category: str | None = None
-        self._order, self._view = "recent", "all"  # issue 15: sort box and view box
-        self._previews: dict[str, str] = {}
-        self._items: list[domain.TemplateSummary] = []
-        self._badges: dict[str, State] = {}
-        self._exhausted = False
-        self.reload()
-
-    def set_query(self, query: str) -> None:
-        self._query = query.strip()
-        self.reload()
-
-    def set_category(self, category: str | None) -> None:
-        self._category = category
-        self.reload()
-
-    def set_order(self, order: str) -> None:
-        self._order = order
-        self.reload()
-
-    def set_view(self, view: str) -> None:
-        self._view = view
-        self.reload()
-
-    def _page(self, offset: int) -> list[domain.TemplateSummary]:
-        """A page of the list in the chosen view and order, with its previews read."""
-        if self._view == "recent":  # recently used: Populate and Quick Fill, newest first
-            found = [] if offset else quickfill.recent_summaries(self._store, PAGE_SIZE)
-        else:
-            found = self._store.list_templates(
-                category=self._category,
-                limit=PAGE_SIZE,
-                offset=offset,
-                order=self._order,
-                favourites=self._view == "favourites",
-            )
-        self._read_previews(found)
-        return found
-
-    def _read_previews(self, found: list[domain.TemplateSummary]) -> None:
-        heads = self._store.template_previews([t.templateId for t in found])
-        self._previews.update({key: plain_preview(head) for key, head in heads.items()})
-
-    def reload(self) -> None:
-        self.beginResetModel()
-        self._badges = self._store.queue_states()
-        behind = False
-        self._previews = {}
-        if self._query:
-            # A save's entry or a few: written here. Thousands (an import, a pull): by the
-            # window, off the GUI thread, which then searches again (index_behind).
-            self._items = self._store.search_templates(
-                self._query, category=self._category, catch_up=SEARCH_BATCH
-            )
-            self._read_previews(self._items)
-            self._exhausted = True
-            behind = self._store.search_pending() > 0
-        else:
-            self._items = self._page(0)
-            self._exhausted = len(self._items) < PAGE_SIZE
-        self.endResetModel()
-        if behind:
-            self.index_behind.emit()
-
-    def refresh_badges(self) -> None:
-        self._badges = self._store.queue_states()
-        if self._items:
-            self.dataChanged.emit(self.index(0), self.index(len(self._items) - 1))
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._items)
-
-    def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._exhausted
-
-    def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:  # noqa: B008
-        more = self._page(len(self._items))
-        self._exhausted = len(more) < PAGE_SIZE
-        if more:
-            start = len(self._items)
-            self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
-            self._items.extend(more)
-            self.endInsertRows()
-
-    def badge(self, row: int) -> State | None:
-        return self._badges.get(record_key("template", self._items[row].templateId))
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._items):
-            return None
-        template = self._items[index.row()]
-        badge = self.badge(index.row())
-        if role == Qt.ItemDataRole.DisplayRole:
-            mark = f"{BADGES[badge][0]} " if badge else ""
-            return f"{mark}{template.title}"
-        if role == Qt.ItemDataRole.ForegroundRole and badge in (State.FAILED, State.CONFLICT):
-            return badge_color(badge)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            status = BADGES[badge][2] if badge else "synced (or never synced: no target)"
-            return f"{template.description or template.category or template.title}\n{status}"
-        if role == self.IdRole:
-            return template.templateId
-        if role == self.BadgeRole:
-            return badge
-        return role_data(template, role, self._previews)  # what the delegate paints
-
-    def template_at(self, row: int) -> domain.TemplateSummary:
-        return self._items[row]
-
-    def row_of(self, template_id: str) -> int:
-        return next((i for i, t in enumerate(self._items) if t.templateId == template_id), -1)
 
 
 def _text_history(widget: QWidget | None, redo: bool) -> bool:
@@ -252,14 +99,16 @@ class MainWindow(QMainWindow):
     ROWS = {kind: row for row, (kind, _) in enumerate(entities.SECTIONS)}
     CONFLICTS, FAILED = len(entities.SECTIONS), len(entities.SECTIONS) + 1
 
-    def __init__(self, store: Store, start_sync: bool = True) -> None:
+    def __init__(self, store: Store, tasks: Tasks, sync: SyncController, edits: Edits) -> None:
+        """The window on ``store`` with the parts :func:`desktop.app.build_window` made;
+        it adopts them (they live as long as it does)."""
         super().__init__()
         self.store = store
         self.setWindowTitle(APP_NAME)  # then the open template's name first (issue 15)
         self.signals = StoreSignals(store)
-        self.tasks = Tasks(self)
-        self.sync = SyncController(store, self.tasks, parent=self)
-        self.edits = Edits(store, self)
+        self.tasks, self.sync, self.edits = tasks, sync, edits
+        for part in (tasks, sync, edits.stack):
+            part.setParent(self)
         theme.follow_system()
         theme.on_change(self.refresh_status)
 
@@ -337,28 +186,11 @@ class MainWindow(QMainWindow):
         self.body = body
         self.setCentralWidget(body)
 
-        # Sync, always in view.
-        self.sync_status = QLabel()
-        self.sync_status.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        # Sync, always in view; and the note that offers Undo after a deletion.
+        self.status_area = StatusArea(self.statusBar(), self)
+        self.sync_status, self.sync_button = self.status_area.label, self.status_area.button
         self.sync_status.linkActivated.connect(lambda _link: self.open_settings())
-        self.sync_button = QPushButton("Resume sync")  # the longer of its two names
-        self.sync_button.setMinimumWidth(self.sync_button.sizeHint().width())
-        self.sync_button.setText("Sync now")
-        # The status may be cut short (never the window's minimum width); the undo note
-        # beside it is shown whole while it lasts.
-        self.sync_status.setMinimumWidth(1)
-        self.sync_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.statusBar().addPermanentWidget(self.sync_status, 1)
-        self.statusBar().addPermanentWidget(self.sync_button)
-        self._undo_note = QLabel()
-        self._undo_button = QPushButton("Undo")
-        self._undo_note.hide()
-        self._undo_button.hide()
-        self._undo_hider = QTimer(self, singleShot=True, interval=10_000)
-        self._undo_hider.timeout.connect(self._undo_button.hide)
-        self._undo_hider.timeout.connect(self._undo_note.hide)
-        self.statusBar().addWidget(self._undo_note)
-        self.statusBar().addWidget(self._undo_button)
+        self._undo_note, self._undo_button = self.status_area.undo_note, self.status_area.undo
         self._undo_index = 0
 
         self._build_menus()
@@ -408,8 +240,6 @@ class MainWindow(QMainWindow):
         self._bind_keys()
         name_controls(self)
         self._show_sync_status(self.sync.status)  # counted once, as the controller started
-        if start_sync:
-            self.sync.start()
 
     # -- menus ----------------------------------------------------------------------------
 
@@ -757,16 +587,9 @@ class MainWindow(QMainWindow):
     def _offer_undo(self, index: int) -> None:
         """After a deletion (or its redo), say what happened and offer Undo for a while."""
         if index > self._undo_index and self.edits.stack.canUndo():
-            done = self.edits.stack.undoText()
-            self.statusBar().clearMessage()  # a message would hide the note and the button
-            self._undo_note.setText(f"{done} \u00b7 Ctrl+Z to undo")
-            self._undo_button.setToolTip(f"Undo {done}")
-            self._undo_note.show()
-            self._undo_button.show()
-            self._undo_hider.start()
+            self.status_area.offer_undo(self.edits.stack.undoText())
         else:
-            self._undo_button.hide()
-            self._undo_note.hide()
+            self.status_area.hide_undo()
         self._undo_index = index
 
     def _reveal(self, entity: str, record_id: str) -> None:
@@ -920,22 +743,7 @@ class MainWindow(QMainWindow):
         self.category.blockSignals(False)
 
     def _show_sync_status(self, status: SyncStatus) -> None:
-        text = html.escape(status.text, quote=False)
-        if status.mode == "not configured":
-            text += f" · {self._settings_link('Set up sync...')}"
-        if status.mode in ("signed out", "trouble"):
-            text += f" · {self._settings_link('Sync settings...')}"
-        if status.message and status.mode in ("offline", "paused", "signed out", "trouble"):
-            self.sync_status.setToolTip(status.message)
-        else:
-            self.sync_status.setToolTip("")
-        self.sync_status.setText(text)
-        self.sync_button.setEnabled(status.mode not in ("not configured", "syncing"))
-        paused = status.mode == "paused"
-        self.sync_button.setText("Resume sync" if paused else "Sync now")
-        self.sync_button.setToolTip(
-            "Sync is paused (Sync > Pause sync): resume it and sync now" if paused else ""
-        )
+        self.status_area.show_status(status)
         for row, name, count in (
             (self.CONFLICTS, "Conflicts", status.conflicts),
             (self.FAILED, "Failed", status.failed),
@@ -948,11 +756,6 @@ class MainWindow(QMainWindow):
             self.conflicts.reload()
         if status.failed != len(self.failed.model.entries):
             self.failed.reload()
-
-    def _settings_link(self, label: str) -> str:
-        # Coloured here: a label's rich text keeps the link colour it was first drawn with.
-        color = QApplication.palette().color(QPalette.ColorRole.Link).name()
-        return f'<a href="settings" style="color: {color}">{label}</a>'
 
     def refresh_status(self) -> None:
         self.sync.refresh()
@@ -1010,72 +813,4 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def make_application() -> QApplication:
-    existing = QApplication.instance()
-    if isinstance(existing, QApplication):
-        return existing
-    app = QApplication(sys.argv[:1])
-    app.setOrganizationName("Gravy")
-    app.setApplicationName("Gravy Desktop")
-    app.setApplicationVersion(__version__)
-    theme.apply()
-    return app
-
-
-def open_for_window(path: Path) -> tuple[Store, InstanceLock]:
-    """Take the single-instance lock for ``path`` and open its store."""
-    lock = InstanceLock(path.expanduser().resolve(), "app")
-    if not lock.acquire():
-        raise AlreadyRunning(
-            f"Gravy Desktop is already running with {path}. Switch to that window, or close "
-            "it first."
-        )
-    try:
-        return Store(open_database(path)), lock
-    except Exception:
-        lock.release()
-        raise
-
-
-def run_gui(path: Path, follow_account: bool = False) -> int:
-    """The window on ``path``; ``follow_account``: on the signed-in account's database,
-    asking at first run, and reopening on another database after a sign-in or sign-out."""
-    app = make_application()
-    try:
-        log_path: Path | None = log_to_file()
-    except OSError:
-        log_path = None
-    faults = FaultDialogs(QApplication.activeWindow, log_path)
-    if follow_account:
-        path = signin.first_run(path)
-    try:
-        store, lock = open_for_window(path)
-    except StoreError as error:
-        print(f"gravy-desktop: {error}", file=sys.stderr, flush=True)
-        title, text = explain(error, at_start=True) or ("Gravy Desktop cannot start", str(error))
-        QMessageBox.critical(None, title, text)
-        return 2
-    faults.install()
-    with lock:
-        window = MainWindow(store)
-        quick_fill = install_quick_fill(window, store, path)
-        accounts = signin.AccountMenu(window, store, window.tasks, window.sync)
-        window.show()
-        code = app.exec()
-        quick_fill.close()
-        if not window.tasks.wait(0):
-            # Closing waited its 3 s and a request is still unanswered: end now rather than
-            # wait for it (Qt's and Python's thread pools would). As safe as a kill: every
-            # commit is durable, and entries left in flight are resent at the next start.
-            logging.getLogger(__name__).info("quitting with a sync request unanswered")
-            logging.shutdown()
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-        store.database.close()
-    if accounts.switch_to is not None:  # signed in or out: that account's records, or none
-        return run_gui(accounts.switch_to)
-    return code
-
-
-__all__ = ["PAGE_SIZE", "MainWindow", "NotFound", "TemplateListModel", "open_for_window"]
+__all__ = ["PAGE_SIZE", "MainWindow", "NotFound", "TemplateListModel"]

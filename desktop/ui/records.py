@@ -6,8 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -19,6 +26,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -34,10 +42,10 @@ from PySide6.QtWidgets import (
 
 from desktop import domain
 from desktop.domain import InvalidInput
-from desktop.store.db import StoreError
 from desktop.store.outbox import State, record_key
-from desktop.store.services import NotFound, Store
+from desktop.store.services import Store
 from desktop.ui import theme
+from desktop.ui.badges import BADGES, badge_color
 from desktop.ui.keys import ENTER, LEAVE_SEARCH, KeyMap, focus_next
 from desktop.ui.richtext import VariableHighlighter, document_html
 from desktop.ui.undo import Edits
@@ -46,26 +54,11 @@ from desktop.ui.unsaved import (
     ask_before_leaving,
     copy_unsaved,
     describe,
-    write_fields,
+    save_fields,
 )
 
 AUTOSAVE_MS = 600
-#: The list marks of the sync states (as in the template list): waiting, syncing, failed,
-#: conflict; nothing once synced.
-BADGES: dict[State, tuple[str, str, str]] = {
-    State.PENDING: ("●", "pending", "waiting to sync"),
-    State.IN_FLIGHT: ("●", "in_flight", "syncing"),
-    State.FAILED: ("▲", "failed", "failed to sync"),
-    State.CONFLICT: ("◆", "conflict", "in conflict"),
-}
-
-
-def badge_color(state: State) -> QColor:
-    """The colour of a sync badge in the current appearance."""
-    color: QColor = getattr(theme.colors(), BADGES[state][1])
-    return color
-
-
+ModelIndex = QModelIndex | QPersistentModelIndex
 PREDICTION_STATUSES = ["", "starting", "processing", "succeeded", "failed", "canceled"]
 
 
@@ -151,28 +144,26 @@ class Form(QWidget):
                 self._why = []
                 self.problem.hide()
             return False
-        try:
-            with self.store.initiator(self):
-                written, refused = write_fields(lambda c: self.write(record_id, c), changes)
-        except NotFound:
+        saved = save_fields(self.store, self, lambda c: self.write(record_id, c), changes)
+        if saved.gone:
             self._gone = True
             self._complain("This was deleted (on another device?).")
             return False
-        except StoreError as error:
-            self._complain(f"Not saved yet: {error}")
+        if saved.fault is not None:
+            self._complain(f"Not saved yet: {saved.fault}")
             self._timer.start(5_000)
             return False
-        self._loaded.update(written)
-        if refused:
-            self._why = [problem for problems in refused.values() for problem in problems]
-            rest = " Everything else is saved." if written else ""
+        self._loaded.update(saved.written)
+        if saved.refused:
+            self._why = saved.refused
+            rest = " Everything else is saved." if saved.written else ""
             self._complain(f"Not saved: {'; '.join(self._why)}.{rest}")
         else:
             self._why = []
             self.problem.hide()
-        if written:
+        if saved.written:
             self.saved.emit()
-        return bool(written)
+        return bool(saved.written)
 
     def _complain(self, text: str) -> None:
         self._why = self._why or [text]
@@ -505,6 +496,55 @@ class PageForm(Form):
             self.show_nodes()
 
 
+class RecordListModel(QAbstractListModel):
+    """One kind of record, a row each: its label with its sync badge (as the template
+    list's). A reload that finds the same records in the same order (after a save, a sync,
+    a badge change) updates the rows in place, keeping the selection; only another list (a
+    search, a record added or deleted) resets the model."""
+
+    IdRole = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, noun: str, label: Callable[[Any], str], record_id: Callable[[Any], str]):
+        super().__init__()
+        self.noun, self.label, self.record_id = noun, label, record_id
+        self.records: list[Any] = []
+        self.ids: list[str] = []
+        self._badges: dict[str, State] = {}
+
+    def set_records(self, records: list[Any], badges: dict[str, State]) -> bool:
+        """Show ``records``; True when the list was reset (other records or order)."""
+        ids = [self.record_id(record) for record in records]
+        self._badges = badges
+        if ids == self.ids:
+            self.records = records
+            if records:
+                self.dataChanged.emit(self.index(0), self.index(len(records) - 1))
+            return False
+        self.beginResetModel()
+        self.records, self.ids = records, ids
+        self.endResetModel()
+        return True
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.records)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.records):
+            return None
+        record = self.records[index.row()]
+        badge = self._badges.get(record_key(self.noun, self.ids[index.row()]))
+        if role == Qt.ItemDataRole.DisplayRole:
+            mark = BADGES[badge][0] if badge else ""
+            return f"{mark} {self.label(record)}".strip()
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return BADGES[badge][2] if badge else "synced"
+        if role == Qt.ItemDataRole.ForegroundRole and badge in (State.FAILED, State.CONFLICT):
+            return badge_color(badge)
+        if role == self.IdRole:
+            return self.ids[index.row()]
+        return None
+
+
 class RecordSection(QWidget):
     """A searchable list of one kind of record beside its form, with New and Delete."""
 
@@ -531,11 +571,13 @@ class RecordSection(QWidget):
         self.edits = edits
         self.form = form
         self.badges = badges
-        self.records: list[Any] = []
+        self.model = RecordListModel(noun, label, record_id)
         self.search = QLineEdit(placeholderText=f"Search {noun}s")
         self.search.setClearButtonEnabled(True)
-        self.list = QListWidget()
+        self.list = QListView()
         self.list.setAccessibleName(f"{noun.capitalize()}s")
+        self.list.setModel(self.model)
+        self.list.setUniformItemSizes(True)
         self.new_button = QPushButton(f"New {noun}")
         self.delete_button = QPushButton("Delete")
         buttons = QHBoxLayout()
@@ -556,7 +598,7 @@ class RecordSection(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
         self.search.textChanged.connect(lambda _t: self.reload())
-        self.list.currentRowChanged.connect(self._show)
+        self.list.selectionModel().currentChanged.connect(lambda now, _was: self._show(now.row()))
         self.new_button.clicked.connect(lambda: self.new_record())  # not clicked(bool)
         self.delete_button.clicked.connect(self.delete_current)
         form.saved.connect(self._after_save)
@@ -570,9 +612,13 @@ class RecordSection(QWidget):
         keys.bind(self.list, Qt.Key.Key_Delete, self.delete_current)
         self.reload()
 
+    @property
+    def records(self) -> list[Any]:
+        return self.model.records
+
     def _focus_list(self) -> None:
-        if self.list.count() and self.list.currentRow() < 0:
-            self.list.setCurrentRow(0)
+        if self.model.rowCount() and not self.list.currentIndex().isValid():
+            self.list.setCurrentIndex(self.model.index(0))
         self.list.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _revealed(self, entity: str, record_id: str) -> None:
@@ -588,23 +634,9 @@ class RecordSection(QWidget):
 
     def reload(self, select: str | None = None) -> None:
         keep = select or self.form.record_id
-        self.records = self.list_records(self.search.text().strip())
-        badges = self.badges()
-        self.list.blockSignals(True)
-        self.list.clear()
-        for record in self.records:
-            badge = badges.get(record_key(self.noun, self.record_id(record)))
-            mark, _color, meaning = BADGES[badge] if badge else ("", "", "synced")
-            item = QListWidgetItem(f"{mark} {self.label(record)}".strip())
-            item.setData(Qt.ItemDataRole.UserRole, self.record_id(record))
-            item.setToolTip(meaning)
-            if badge in (State.FAILED, State.CONFLICT):
-                item.setForeground(badge_color(badge))
-            self.list.addItem(item)
-        self.list.blockSignals(False)
-        ids = [self.record_id(r) for r in self.records]
-        row = ids.index(keep) if keep in ids else -1
-        self.list.setCurrentRow(row)
+        self.model.set_records(self.list_records(self.search.text().strip()), self.badges())
+        row = self.model.ids.index(keep) if keep in self.model.ids else -1
+        self.list.setCurrentIndex(self.model.index(row))  # invalid for -1: nothing shown
         if row < 0:
             self.form.load(None, None)
         elif self.form.record_id != keep:
@@ -618,10 +650,10 @@ class RecordSection(QWidget):
             QTimer.singleShot(0, self._select_shown)  # kept editing: select it again
 
     def _select_shown(self) -> None:
-        ids = [self.record_id(r) for r in self.records]
-        if self.form.record_id in ids:
-            self.list.setCurrentRow(
-                ids.index(self.form.record_id), QItemSelectionModel.SelectionFlag.ClearAndSelect
+        if self.form.record_id in self.model.ids:
+            self.list.selectionModel().setCurrentIndex(
+                self.model.index(self.model.ids.index(self.form.record_id)),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect,
             )
 
     def _after_save(self) -> None:

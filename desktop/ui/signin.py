@@ -5,7 +5,7 @@ forgotten passwords, and the Account menu (sign in, sign out, sign in again).
 Every call to Cognito runs off the GUI thread (:class:`desktop.ui.tasks.Tasks`). Passwords
 stay in the dialog's fields and in memory only while it is open. Signing in or out
 switches the window to that account's database (or the offline one): the window closes
-and :func:`desktop.ui.main.run_gui` opens the other database.
+and :func:`desktop.app.run_gui` opens the other database.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Sync for the window: cycles run off the GUI thread, after local changes (debounced), on
-the settings' interval, sooner while offline (so the window notices connectivity coming
-back within seconds), and on demand. The window only ever sees plain status data."""
+"""Sync for the window: cycles run off the GUI thread, when :mod:`desktop.sync.schedule`
+says (after local changes, once the writer pauses; on the settings' interval; sooner while
+offline, so the window notices connectivity coming back within seconds), and on demand.
+The window only ever sees plain status data."""
 
 from __future__ import annotations
 
@@ -16,12 +17,11 @@ from desktop.sync.config import SyncSettings, load_settings, make_client
 from desktop.sync.engine import CycleReport, SyncEngine, last_success
 from desktop.sync.errors import classify
 from desktop.sync.push import EngineState
+from desktop.sync.schedule import LOCAL_CHANGE_DELAY_S, Schedule
 from desktop.ui import words
 from desktop.ui.tasks import Tasks
 
 log = logging.getLogger(__name__)
-
-OFFLINE_RETRY_MS = 15_000
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,11 @@ class SyncController(QObject):
     _progress = Signal(int)  # sent so far, from the sync thread
 
     def __init__(
-        self, store: Store, tasks: Tasks, debounce_ms: int = 2_000, parent: QObject | None = None
+        self,
+        store: Store,
+        tasks: Tasks,
+        debounce_ms: int = int(LOCAL_CHANGE_DELAY_S * 1000),
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.store = store
@@ -73,13 +77,15 @@ class SyncController(QObject):
         self._again = False
         self._closing = False
         self._paused = False
+        self._started = False  # start(): cycles on the schedule, not only on demand
         self._lock = threading.Lock()
         self._cancel = threading.Event()  # set once, when the window closes
         self.status = SyncStatus("not configured")
 
         self._debounce = QTimer(self, singleShot=True, interval=debounce_ms)
         self._debounce.timeout.connect(self.sync_now)
-        self._interval = QTimer(self)
+        self._schedule = Schedule(load_settings(store).sync_interval_s)
+        self._interval = QTimer(self, singleShot=True)  # the next scheduled cycle
         self._interval.timeout.connect(self.sync_now)
         self._progress.connect(self._on_progress)
         self.refresh()
@@ -88,8 +94,8 @@ class SyncController(QObject):
 
     def start(self) -> None:
         """Begin syncing on the settings' interval (and once now)."""
-        settings = load_settings(self.store)
-        self._interval.start(settings.sync_interval_s * 1000)
+        self._schedule = Schedule(load_settings(self.store).sync_interval_s)
+        self._started = True
         self.sync_now()
 
     def local_change(self) -> None:
@@ -112,6 +118,7 @@ class SyncController(QObject):
         settings = load_settings(self.store)
         if not settings.configured:
             self.refresh()
+            self._next_cycle(EngineState.SETUP)  # look again then (the CLI may set it up)
             return
         self._running = True
         self._emit(replace(self._counts(), mode="syncing", sent_this_cycle=0))
@@ -143,14 +150,19 @@ class SyncController(QObject):
         mode = _MODES.get(report.state, "trouble")
         self._emit(replace(self._counts(), mode=mode, message=report.message))
         self.cycle_finished.emit(report)
-        if report.state == EngineState.OFFLINE and not self._closing:
-            QTimer.singleShot(OFFLINE_RETRY_MS, self.sync_now)
+        self._next_cycle(report.state)
         if self._again:
             self._again = False
             self.sync_now()
 
+    def _next_cycle(self, state: EngineState) -> None:
+        """After an attempt that ended in ``state``: the next one, as the schedule says."""
+        if self._started and not self._closing:
+            self._interval.start(round(self._schedule.after(state) * 1000))
+
     def _crashed(self, error: BaseException) -> None:
         self._running = False
+        self._next_cycle(EngineState.PERMANENT)
         problem = classify(error)
         if problem is None:  # a bug, not an environment fault: say so plainly
             log.exception("sync failed", exc_info=error)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoCommand, QUndoStack
-from PySide6.QtWidgets import QWidget
 
 from desktop import domain
 from desktop.store.db import StoreError
@@ -81,7 +81,7 @@ class _MoveNode(_Done):
 class Edits:
     """Record-level actions, done through the store and kept on an undo stack."""
 
-    def __init__(self, store: Store, parent: QWidget) -> None:
+    def __init__(self, store: Store, parent: QObject | None = None) -> None:
         self.store = store
         self.stack = QUndoStack(parent)
         self.stack.setUndoLimit(100)

@@ -7,11 +7,14 @@ from __future__ import annotations
 import enum
 import html
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop.domain import InvalidInput
+from desktop.store.db import StoreError
+from desktop.store.services import NotFound, Store
 from desktop.ui.dialogs import copy_to_clipboard
 
 
@@ -37,6 +40,34 @@ def write_fields(
         else:
             written[name] = value
     return written, refused
+
+
+@dataclass
+class Saved:
+    """What :func:`save_fields` did: the fields written, why others were refused, or that
+    nothing was written because the record is gone or the environment refused (``fault``:
+    a full disk, a locked database; the caller keeps the text and retries)."""
+
+    written: dict[str, Any] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)  # the store's reasons, every field's
+    gone: bool = False
+    fault: StoreError | None = None
+
+
+def save_fields(
+    store: Store, editor: object, write: Callable[[dict[str, Any]], object], changes: dict[str, Any]
+) -> Saved:
+    """An editor's field-by-field save (the template editor's and every record form's):
+    ``changes`` written as the editor's own (``editor`` the initiator, so it does not reload
+    its own save), each field the store refuses left out with its reasons."""
+    try:
+        with store.initiator(editor):
+            written, refused = write_fields(write, changes)
+    except NotFound:
+        return Saved(gone=True)
+    except StoreError as error:
+        return Saved(fault=error)
+    return Saved(written, [problem for problems in refused.values() for problem in problems])
 
 
 class Choice(enum.Enum):

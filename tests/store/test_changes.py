@@ -4,7 +4,9 @@ engine's) is not."""
 
 from __future__ import annotations
 
+import ast
 import threading
+from pathlib import Path
 
 from desktop.store.services import Changes, Store
 
@@ -33,7 +35,8 @@ def test_a_commit_on_another_thread_inside_the_block_carries_no_initiator(store:
 
     def sync_thread() -> None:
         inside.wait(10)
-        store.notify_changed([("template", "from-sync")])  # what a pull announces
+        with store.operation() as op:  # what a pull announces
+            op.changed(("template", "from-sync"))
         done.set()
 
     other = threading.Thread(target=sync_thread)
@@ -47,3 +50,57 @@ def test_a_commit_on_another_thread_inside_the_block_carries_no_initiator(store:
         ("from-sync", None),
         (template.templateId, view),
     ]
+
+
+def test_an_operation_announces_once_after_it_ends_and_not_when_it_fails(store: Store) -> None:
+    heard: list[Changes] = []
+    store.subscribe(heard.append)
+    view = object()
+    with store.operation(initiator=view) as op:
+        op.changed(("template", "a"), ("template", "b"))
+        op.changed(("template", "a"))
+        assert heard == []  # not before the operation is over
+    assert [(c.records, c.initiator) for c in heard] == [
+        ((("template", "a"), ("template", "b")), view)
+    ]
+    heard.clear()
+    try:
+        with store.operation() as op:
+            op.changed(("template", "c"))
+            raise RuntimeError("the write failed")
+    except RuntimeError:
+        pass
+    with store.operation():
+        pass  # nothing changed: nothing to announce
+    assert heard == []
+
+
+def test_no_change_is_announced_outside_the_store_operation() -> None:
+    """Every announcement goes through ``Store.operation`` (issue 13): no module calls a
+    ``notify_*`` method or the announcement itself directly."""
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for path in sorted((root / "desktop").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and (
+                node.attr.startswith("notify_") or node.attr in ("_notify", "_announce")
+            ):
+                offenders.append(f"{path.relative_to(root)}:{node.lineno} {node.attr}")
+    assert offenders == ["desktop/store/services.py:" + _announce_line(root)]
+
+
+def _announce_line(root: Path) -> str:
+    """The one use of ``_announce``: in ``Store.operation``."""
+    source = (root / "desktop/store/services.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    store = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Store")
+    operation = next(
+        n for n in store.body if isinstance(n, ast.FunctionDef) and n.name == "operation"
+    )
+    uses = [
+        n.lineno
+        for n in ast.walk(operation)
+        if isinstance(n, ast.Attribute) and n.attr == "_announce"
+    ]
+    assert len(uses) == 1
+    return f"{uses[0]} _announce"

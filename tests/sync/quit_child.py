@@ -11,7 +11,9 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from desktop.ui.main import MainWindow, make_application, run_gui
+from desktop.app import run_gui
+from desktop.ui.application import make_application
+from desktop.ui.main import MainWindow
 
 
 def quit_when_told(poll: QTimer, signal: Path) -> None:

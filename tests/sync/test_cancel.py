@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
+from desktop.app import build_window
 from desktop.store.db import open_database
 from desktop.store.outbox import State
 from desktop.store.services import Store
@@ -153,7 +154,7 @@ def _slow_window(
 ) -> tuple[MainWindow, SyncSettings]:
     settings = settings_for(proxy.endpoint_url, prefix)
     save_settings(store, settings)
-    window = MainWindow(store, start_sync=False)
+    window = build_window(store, start_sync=False)
     qtbot.addWidget(window)
     window.show()
     qtbot.mouseClick(window.sync_button, Qt.MouseButton.LeftButton)

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from desktop.app import build_window
 from desktop.ui import editor as editor_module
-from desktop.ui.main import MainWindow
 from tests.sync.conftest import USER, DeviceFactory, Server
 from tests.sync.test_window_sync import sync_and_wait
 from tests.ui.helpers import shoot
@@ -31,7 +31,7 @@ def test_a_remote_rename_keeps_unsaved_text_tags_and_shared(
     ann, web = device_for("ann"), device_for("web")
     template = web.store.create_template("Offer", content="<p>Dear [[name]],</p>", tags=["hr"])
     web.sync()
-    window = MainWindow(ann.store, start_sync=False)
+    window = build_window(ann.store, start_sync=False)
     qtbot.addWidget(window)
     window.show()
     ann.sync()
@@ -78,7 +78,7 @@ def test_both_writers_changing_a_title_and_the_text_keep_both_texts_and_the_writ
     base = "<p>First paragraph.</p><p>Between them.</p><p>Second paragraph.</p>"
     template = bob.store.create_template("Notice", content=base)
     bob.sync()
-    window = MainWindow(ann.store, start_sync=False)
+    window = build_window(ann.store, start_sync=False)
     qtbot.addWidget(window)
     window.show()
     ann.sync()

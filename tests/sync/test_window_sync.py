@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from desktop.app import build_window
 from desktop.store.services import Store
 from desktop.sync.config import load_settings, save_settings
 from desktop.ui.main import MainWindow
@@ -24,7 +25,7 @@ pytestmark = [pytest.mark.dynamodb, pytest.mark.usefixtures("isolated_qsettings"
 
 
 def window_for(qtbot: QtBot, store: Store) -> MainWindow:
-    window = MainWindow(store, start_sync=False)
+    window = build_window(store, start_sync=False)
     qtbot.addWidget(window)
     window.show()
     return window

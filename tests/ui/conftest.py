@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from pytestqt.qtbot import QtBot
 
+from desktop.app import build_window
 from desktop.store.services import Store
 from desktop.ui.main import MainWindow
 
@@ -17,7 +18,7 @@ def _isolated(isolated_qsettings: None) -> None:
 
 @pytest.fixture
 def window(qtbot: QtBot, store: Store) -> MainWindow:
-    window = MainWindow(store, start_sync=False)
+    window = build_window(store, start_sync=False)
     qtbot.addWidget(window)
     window.show()
     return window

@@ -114,12 +114,13 @@ import json, sys, tempfile
 from pathlib import Path
 from desktop.store.db import open_database
 from desktop.store.services import Store
-from desktop.ui.main import MainWindow, make_application
+from desktop.app import build_window
+from desktop.ui.application import make_application
 app = make_application()
 with tempfile.TemporaryDirectory() as folder:
     store = Store(open_database(Path(folder) / "gravy.db"))
     store.create_template("Welcome", content="<p>Dear [[name]],</p><ul><li>one</li></ul>")
-    window = MainWindow(store, start_sync=False)
+    window = build_window(store, start_sync=False)
     window.resize(1000, 640)
     window.show()
     app.processEvents()

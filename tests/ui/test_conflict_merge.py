@@ -13,9 +13,9 @@ from PySide6.QtGui import QColor, QPalette, QTextCursor
 from PySide6.QtWidgets import QApplication, QMessageBox, QTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.app import build_window
 from desktop.store.outbox import State
 from desktop.ui import theme
-from desktop.ui.main import MainWindow
 from desktop.ui.panels import MergeDialog
 from tests.sync.conftest import USER, DeviceFactory, Server, device_for, prefix, server
 from tests.ui.helpers import shoot
@@ -79,7 +79,7 @@ def test_merge_by_hand_takes_a_paragraph_from_theirs_into_rich_text(
     bob.store.update_template(tid, content=BASE.replace("Thank you", "Thanks a lot"))
     ann.sync()
     assert bob.sync().pull.conflicts == 1
-    window = MainWindow(bob.store, start_sync=False)
+    window = build_window(bob.store, start_sync=False)
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()
@@ -145,7 +145,7 @@ def test_keeping_a_deletion_shows_what_goes_asks_first_and_can_be_undone(
     bob.store.update_template(tid, content=BASE.replace("Thank you", "Thanks a lot"))
     ann.sync()
     bob.sync(full=True)
-    window = MainWindow(bob.store, start_sync=False)
+    window = build_window(bob.store, start_sync=False)
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()
@@ -208,7 +208,7 @@ def test_a_plain_text_field_is_merged_as_plain_text(
     bob.store.update_template(tid, description="For new staff, signed by HR")
     ann.sync()
     assert bob.sync().pull.conflicts == 1
-    window = MainWindow(bob.store, start_sync=False)
+    window = build_window(bob.store, start_sync=False)
     qtbot.addWidget(window)
     window.show()
     window.show_section(window.CONFLICTS)

@@ -46,7 +46,7 @@ def test_new_snippet_preset_and_page_buttons_ask_for_a_name(
         (dialog,) = answers.done()
         assert isinstance(dialog, QInputDialog)
         assert not shown.form.problem.isVisible()
-        assert shown.list.currentItem() is not None and name in shown.list.currentItem().text()
+        assert name in (shown.list.currentIndex().data() or "")
     assert [s.title for s in store.list_snippets()] == ["Sign-off"]
     assert [p.name for p in store.list_presets()] == ["Acme"]
     assert [p.title for p in store.list_pages()] == ["Story"]
@@ -158,7 +158,7 @@ def test_file_delete_and_duplicate_act_on_the_section_shown(
     open_template(window, "Open template")
     snippet = store.create_snippet("Sign-off")
     window.sidebar.setCurrentRow(1)
-    window.snippets.list.setCurrentRow(0)
+    window.snippets.list.setCurrentIndex(window.snippets.model.index(0))
     duplicate, delete = menu_action(window, "Duplicate"), menu_action(window, "Delete")
     duplicate.trigger()
     delete.trigger()

@@ -326,7 +326,7 @@ def test_a_snippet_with_an_empty_title_keeps_its_text_and_asks(
     assert window.stack.currentWidget() is section
 
     def row_of(title: str) -> int:  # the rows carry a sync badge before the title
-        texts = [section.list.item(i).text() for i in range(section.list.count())]
+        texts = [section.model.index(i).data() for i in range(section.model.rowCount())]
         return next(i for i, text in enumerate(texts) if text.endswith(title))
 
     click_row(qtbot, section.list, row_of("Greeting"))
@@ -342,9 +342,9 @@ def test_a_snippet_with_an_empty_title_keeps_its_text_and_asks(
     assert store.get_snippet(first.snippetId).title == "Greeting"
     assert form.record_id == first.snippetId and form.problem.isVisible()
     qtbot.waitUntil(
-        lambda: [item.text()[-8:] for item in section.list.selectedItems()] == ["Greeting"]
+        lambda: [index.data()[-8:] for index in section.list.selectedIndexes()] == ["Greeting"]
     )
-    assert section.list.currentRow() == row_of("Greeting")
+    assert section.list.currentIndex().row() == row_of("Greeting")
     shoot(window, "snippet_empty_title_kept")
     answer_next_dialog(qtbot, "Discard it", seen)
     click_row(qtbot, section.list, row_of("Thanks"))

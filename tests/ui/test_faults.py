@@ -13,11 +13,12 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from desktop.app import run_gui
 from desktop.store import db
 from desktop.store.services import Store
 from desktop.sync.config import SyncSettings, save_settings
 from desktop.ui.faults import FaultDialogs, explain
-from desktop.ui.main import MainWindow, run_gui
+from desktop.ui.main import MainWindow
 from tests.full_disk import Disk
 from tests.ui.helpers import open_template, shoot
 

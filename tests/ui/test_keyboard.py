@@ -114,7 +114,7 @@ def test_sections_by_alt_number_and_panes_by_f6(
     press(qtbot, Qt.Key.Key_2, ALT)
     assert window.sidebar.currentRow() == 1 and focused() is window.snippets.search
     press(qtbot, Qt.Key.Key_Escape)
-    assert focused() is window.snippets.list and window.snippets.list.currentRow() == 0
+    assert focused() is window.snippets.list and window.snippets.list.currentIndex().row() == 0
     press(qtbot, Qt.Key.Key_Return)
     assert focused() is window.snippets.form.title
     press(qtbot, Qt.Key.Key_1, ALT)

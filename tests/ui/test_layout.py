@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from desktop.app import build_window
 from desktop.store.db import open_database
 from desktop.store.services import Store
 from desktop.sync.config import SyncSettings, save_settings
@@ -70,10 +71,11 @@ from pathlib import Path
 from desktop.store.db import open_database
 from desktop.store.db import open_database
 from desktop.store.services import Store
-from desktop.ui.main import MainWindow, make_application
+from desktop.app import build_window
+from desktop.ui.application import make_application
 app = make_application()
 store = Store(open_database(Path(sys.argv[1])))
-window = MainWindow(store, start_sync=False)
+window = build_window(store, start_sync=False)
 window.show()
 app.processEvents()
 size = [window.width(), window.height()]
@@ -241,7 +243,7 @@ def test_an_open_history_diff_is_repainted_in_the_new_appearance(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
     store = Store(open_database(tmp_path / "history.db"), version_window_s=0)
-    window = MainWindow(store, start_sync=False)
+    window = build_window(store, start_sync=False)
     qtbot.addWidget(window)
     window.show()
     template = store.create_template("Offer", content="<p>Dear Ann</p>")

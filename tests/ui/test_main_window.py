@@ -15,10 +15,14 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QInputDialog
 from pytestqt.qtbot import QtBot
 
+from desktop.app import build_window, open_for_window
 from desktop.store.db import AlreadyRunning
 from desktop.store.services import Store
 from desktop.ui.dialogs import ImportDialog, PopulateDialog, SnippetPicker
-from desktop.ui.main import PAGE_SIZE, MainWindow, open_for_window
+from desktop.ui.main import PAGE_SIZE, MainWindow
+from desktop.ui.sync import SyncController
+from desktop.ui.tasks import Tasks
+from desktop.ui.undo import Edits
 from tests.ui.helpers import open_template, shoot, titles
 
 
@@ -167,13 +171,33 @@ def test_new_template_from_the_menu(
 def test_large_lists_are_fetched_a_page_at_a_time(qtbot: QtBot, store: Store) -> None:
     for i in range(PAGE_SIZE + 50):
         store.create_template(f"Template {i:04d}")
-    window = MainWindow(store, start_sync=False)
+    window = build_window(store, start_sync=False)
     qtbot.addWidget(window)
     assert window.model.rowCount() == PAGE_SIZE
     assert window.model.canFetchMore()
     window.model.fetchMore()
     assert window.model.rowCount() == PAGE_SIZE + 50
     assert not window.model.canFetchMore()
+
+
+def test_the_window_is_built_from_parts_it_adopts(qtbot: QtBot, store: Store) -> None:
+    """desktop/app.py makes the parts; a test can make its own (here a sync controller that
+    syncs a moment after a change) and the window uses and keeps them."""
+    store.create_template("Offer letter", content="<p>Dear [[name]]</p>")
+    tasks = Tasks()
+    sync = SyncController(store, tasks, debounce_ms=10)
+    edits = Edits(store)
+    window = MainWindow(store, tasks, sync, edits)
+    qtbot.addWidget(window)
+    window.show()
+    assert (window.tasks, window.sync, window.edits) == (tasks, sync, edits)
+    assert tasks.parent() is window and sync.parent() is window
+    assert edits.stack.parent() is window
+    assert window.sync_status.text().startswith("Sync is not set up")
+    window.list.setFocus()
+    qtbot.keyClick(window.list, Qt.Key.Key_Delete)  # through the window's edits
+    qtbot.waitUntil(lambda: store.count_templates() == 0)
+    assert edits.stack.canUndo()
 
 
 def test_a_second_instance_on_the_same_database_is_refused(db_path: Path) -> None:
@@ -245,7 +269,7 @@ def test_snippets_presets_and_pages_are_edited_in_their_sections(
     with qtbot.waitSignal(form.saved, timeout=3000):
         pass
     assert store.get_snippet(snippet.snippetId).content == "<p>Best regards, [[sender]]</p>"
-    assert window.snippets.list.item(0).text() == "● Sign-off", "waiting to sync"
+    assert window.snippets.model.index(0).data() == "● Sign-off", "waiting to sync"
 
     window.sidebar.setCurrentRow(2)
     preset = window.presets.new_record("Acme")

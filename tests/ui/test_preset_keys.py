@@ -26,7 +26,7 @@ def test_a_new_variable_is_typed_name_tab_value_and_touches_no_other_row(
     qtbot.waitUntil(window.isActiveWindow)
     window.show_section(2)
     presets = window.presets
-    presets.list.setCurrentRow(presets.list.count() - 1)  # the only preset
+    presets.list.setCurrentIndex(presets.model.index(presets.model.rowCount() - 1))  # the only one
     form = presets.form
     assert form.record_id == preset.presetId
     qtbot.mouseClick(form.add_row, Qt.MouseButton.LeftButton)

@@ -44,7 +44,8 @@ def test_the_editor_marks_a_template_kept_beyond_the_limits_and_still_saves_othe
     qtbot: QtBot, window: MainWindow, store: Store
 ) -> None:
     long_title = "Kept " + "x" * 295
-    with store.database.write() as session:  # as a pull writes the web app's template
+    # as a pull writes the web app's template, and announces it
+    with store.operation() as op, op.write() as session:
         remote.write(
             session,
             "template",
@@ -58,7 +59,7 @@ def test_the_editor_marks_a_template_kept_beyond_the_limits_and_still_saves_othe
                 "extras": {"variables": [{"name": "name"}]},
             },
         )
-    store.notify_changed([("template", "template-1763900000000-webapp001")])
+        op.changed(("template", "template-1763900000000-webapp001"))
     qtbot.waitUntil(lambda: window.model.rowCount() == 1)
     open_template(window, long_title)
     note = window.editor.server_note

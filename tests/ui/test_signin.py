@@ -16,12 +16,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
+from desktop.app import build_window
 from desktop.store.db import open_database
 from desktop.store.services import Store
 from desktop.sync import account
 from desktop.sync.account import Deployment
 from desktop.sync.tables import create_tables
-from desktop.ui.main import MainWindow
 from desktop.ui.signin import AccountMenu, SignInDialog, first_run, open_account_database
 from desktop.ui.tasks import Tasks
 from tests.cognito import CognitoStandIn, fresh_totp, new_email
@@ -212,7 +212,7 @@ def test_window_journey_sign_in_again_then_sign_out_with_unsynced_changes(
     signed = account.sign_in_result(home, target, email, cognito.sign_in(email, PASSWORD), cognito)
     path = open_account_database(home, signed, target)
     store = Store(open_database(path), version_window_s=0)
-    window = MainWindow(store, start_sync=False)
+    window = build_window(store, start_sync=False)
     qtbot.addWidget(window)
     menu = AccountMenu(window, store, window.tasks, window.sync)
     window.show()
@@ -300,7 +300,7 @@ def test_signing_in_from_the_offline_window_offers_to_move_the_offline_records(
     store = Store(open_database(offline_path))
     store.create_template("Drafted offline")
     store.create_snippet("Offline sign-off")
-    window = MainWindow(store, start_sync=False)
+    window = build_window(store, start_sync=False)
     qtbot.addWidget(window)
     menu = AccountMenu(window, store, window.tasks, window.sync)
     window.show()

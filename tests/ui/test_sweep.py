@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from desktop.app import build_window
 from desktop.store import outbox
 from desktop.store.services import Store
 from desktop.sync.conflicts import ServerCopy
@@ -247,7 +248,7 @@ def test_every_control_in_every_section_works(
     qtbot: QtBot, store: Store, observer: Observer
 ) -> None:
     stock(store)
-    window = MainWindow(store, start_sync=False)
+    window = build_window(store, start_sync=False)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

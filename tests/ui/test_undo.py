@@ -75,7 +75,7 @@ def test_deleted_snippets_presets_pages_and_nodes_come_back(
     assert window.sidebar.currentRow() == 2 and window.presets.form.record_id == preset.presetId
     window._undo_button.click()  # the snippet
     assert window.sidebar.currentRow() == 1
-    assert window.snippets.list.currentItem().text().endswith("Sign-off")
+    assert window.snippets.list.currentIndex().data().endswith("Sign-off")
     assert store.get_snippet(snippet.snippetId).title == "Sign-off"
 
 
