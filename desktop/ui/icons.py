@@ -166,13 +166,14 @@ ACTIONS = {
     "snippet": "text-box-plus-outline",
     "populate": "auto-fix",
     "history": "history",
+    "quickfill": "lightning-bolt-outline",
 }
-PROMINENT = ("populate", "history")
+PROMINENT = ("populate", "quickfill", "history")
 
 
 def decorate(window: Any) -> None:
-    """Give the window's sidebar, editor toolbar and buttons their icons: Populate and
-    History first, with their words in bold (the writer's main actions), Variable and
+    """Give the window's sidebar, editor toolbar and buttons their icons: Populate, Quick
+    Fill and History first, with their words in bold (the writer's main actions), Variable and
     Snippet with their words, then formatting as icons alone (the words in tooltips)."""
     if _font() is None:
         return
@@ -186,7 +187,7 @@ def decorate(window: Any) -> None:
     # The writer's actions first, so a narrow window keeps them in view (formatting, not
     # they, goes into the toolbar's overflow menu).
     first = toolbar.actions()[0] if toolbar.actions() else None
-    for key in ("populate", "history", "variable", "snippet"):
+    for key in ("populate", "quickfill", "history", "variable", "snippet"):
         moved = editor.actions_by_name.get(key)
         if moved is not None and first is not None:
             toolbar.insertAction(first, moved)
@@ -203,7 +204,8 @@ def decorate(window: Any) -> None:
             action.setText("Variable")  # the icon shows the brackets
         shortcut = action.shortcut().toString()
         label = action.text() if key in ACTIONS else FORMATTING_NAMES.get(key, key.capitalize())
-        action.setToolTip(f"{label} ({shortcut})" if shortcut else label)
+        if key != "quickfill":  # its tooltip says what it does
+            action.setToolTip(f"{label} ({shortcut})" if shortcut else label)
         button = toolbar.widgetForAction(action)
         if isinstance(button, QToolButton):
             button.setToolButtonStyle(

@@ -59,6 +59,7 @@ from desktop.ui.faults import FaultDialogs, explain, log_to_file
 from desktop.ui.keys import ENTER, LEAVE_SEARCH, KeyMap, focus_next, name_controls
 from desktop.ui.panels import ConflictsPanel, FailedPanel
 from desktop.ui.quickfill import install as install_quick_fill
+from desktop.ui.quickfill import open_from_window as open_quick_fill
 from desktop.ui.records import (
     BADGES,
     RecordSection,
@@ -383,6 +384,7 @@ class MainWindow(QMainWindow):
         self.editor.populate_requested.connect(self.populate)
         self.editor.snippet_requested.connect(self.insert_snippet)
         self.editor.history_requested.connect(self.history)
+        self.editor.quick_fill_requested.connect(lambda: open_quick_fill(self))
         self.editor.title.textChanged.connect(self._retitle)
         self.conflicts.changed.connect(self._after_queue_change)
         self.failed.changed.connect(self._after_queue_change)
