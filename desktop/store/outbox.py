@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from desktop.domain import now_iso
@@ -425,12 +425,22 @@ def counts(session: Session) -> dict[State, int]:
 def change_counts(session: Session) -> dict[State, int]:
     """Changed records per state, as a writer counts them: a record's entries are one
     change, and a child's entries (a template's version, a page's node) belong to its
-    parent's change. ``counts`` counts queue entries; the status bar shows these."""
+    parent's change. A change counts once, in the state that matters most (conflict, then
+    failed, then in flight, then pending): a refused template holds back its version, and
+    the writer has one change that could not be synced, not also one waiting.
+    ``counts`` counts queue entries; the status bar shows these."""
+    order = (State.CONFLICT, State.FAILED, State.IN_FLIGHT, State.PENDING)
     group = func.coalesce(OutboxEntry.parent_key, OutboxEntry.record_key)
+    rank = case(
+        {str(state): number for number, state in enumerate(order)},
+        value=OutboxEntry.state,
+        else_=len(order) - 1,
+    )
+    per_change = select(func.min(rank).label("rank")).group_by(group).subquery()
     rows = session.execute(
-        select(OutboxEntry.state, func.count(func.distinct(group))).group_by(OutboxEntry.state)
+        select(per_change.c.rank, func.count()).group_by(per_change.c.rank)
     ).all()
-    found = {State(state): int(count) for state, count in rows}
+    found = {order[int(number)]: int(count) for number, count in rows}
     return {state: found.get(state, 0) for state in State}
 
 
