@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -75,6 +74,7 @@ from desktop.ui.tasks import Tasks
 from desktop.ui.template_list import (
     ORDERS,
     VIEWS,
+    ChoicesBar,
     TemplateDelegate,
     TemplateListView,
     plain_preview,
@@ -297,10 +297,7 @@ class MainWindow(QMainWindow):
         left = QVBoxLayout(column)
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.search)
-        choices = QHBoxLayout()
-        for box in (self.view_box, self.category, self.order_box):
-            choices.addWidget(box, 1)
-        left.addLayout(choices)
+        left.addWidget(ChoicesBar(self.view_box, self.category, self.order_box))
         left.addWidget(self.list, 1)
         left.addWidget(self.samples_button)
         left.addWidget(self.new_button)
@@ -427,7 +424,7 @@ class MainWindow(QMainWindow):
         )
         self.delete_action = self._action(file_menu, "De&lete", self._delete_shown, "Ctrl+Delete")
         star = lambda: self.toggle_favourite(self.current_id())  # noqa: E731
-        self._action(file_menu, "Fa&vourite", star, "Ctrl+Shift+D")
+        self.favourite_action = self._action(file_menu, "Fa&vourite", star, "Ctrl+Shift+D")
         file_menu.addSeparator()
         self._action(file_menu, "&Import...", lambda: self.import_file(), "Ctrl+Shift+I")
         self._action(file_menu, "&Export backup...", lambda: self.export_backup(), "Ctrl+Shift+E")
@@ -605,6 +602,7 @@ class MainWindow(QMainWindow):
             self._section(row)
         self.stack.setCurrentIndex(row)
         self.duplicate_action.setEnabled(row == 0)
+        self.favourite_action.setEnabled(row == 0)  # templates only
         self.delete_action.setEnabled(row == 0 or row in self._section_factories)
 
     @property
