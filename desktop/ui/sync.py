@@ -91,6 +91,10 @@ class SyncController(QObject):
         self._interval.timeout.connect(self.sync_now)
         self._progress.connect(self._on_progress)
         self._counted_at = 0.0
+        # One pending retry while offline, dropped when a cycle starts anyway (a retry left
+        # to fire during the next cycle ran one more cycle after it).
+        self._offline_retry = QTimer(self, singleShot=True, interval=OFFLINE_RETRY_MS)
+        self._offline_retry.timeout.connect(self.sync_now)
         self._retell = QTimer(self, interval=RETELL_MS)
         self._retell.timeout.connect(self.refresh)
         self._retell.start()
@@ -126,6 +130,7 @@ class SyncController(QObject):
             self.refresh()
             return
         self._running = True
+        self._offline_retry.stop()
         counts = self._counts()
         self._counted_at = 0.0
         self._emit(replace(counts, mode="syncing", to_send=counts.queued, sent_this_cycle=0))
@@ -171,7 +176,7 @@ class SyncController(QObject):
         self._emit(replace(self._counts(), mode=mode, message=report.message))
         self.cycle_finished.emit(report)
         if report.state == EngineState.OFFLINE and not self._closing:
-            QTimer.singleShot(OFFLINE_RETRY_MS, self.sync_now)
+            self._offline_retry.start(OFFLINE_RETRY_MS)
         if self._again:
             self._again = False
             self.sync_now()
@@ -234,6 +239,7 @@ class SyncController(QObject):
         self._debounce.stop()
         self._interval.stop()
         self._retell.stop()
+        self._offline_retry.stop()
         self._cancel.set()
         finished = self.tasks.wait(wait_ms)
         # Never wait on the lock: a cycle that did not finish in time holds it.

@@ -17,7 +17,7 @@ from desktop.sync.engine import LAST_SUCCESS
 from desktop.ui import sync as ui_sync
 from desktop.ui.main import MainWindow
 from desktop.ui.sync import SyncStatus
-from tests.dynamodb_local import DynamoDBLocal
+from tests.dynamodb_local import DynamoDBLocal, free_port
 from tests.sync.conftest import settings_for
 
 pytestmark = [pytest.mark.dynamodb, pytest.mark.usefixtures("isolated_qsettings")]
@@ -87,3 +87,27 @@ def test_syncing_lines() -> None:
         SyncStatus("syncing", queued=1, to_send=1, failed=1).text
         == "Syncing - 1 change to send \u00b7 1 change could not be synced - see Failed"
     )
+
+
+def test_a_sync_after_going_offline_is_not_followed_by_the_offline_retry(
+    qtbot: QtBot,
+    store: Store,
+    dynamodb_local: DynamoDBLocal,
+    prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ui_sync, "OFFLINE_RETRY_MS", 300)
+    save_settings(store, settings_for(f"http://127.0.0.1:{free_port()}", prefix))
+    window = window_for(qtbot, store)
+    store.create_template("Written on a train")
+    with qtbot.waitSignal(window.sync.cycle_finished, timeout=30_000):
+        window.sync_button.click()
+    assert window.sync_status.text().startswith("Offline - ")
+    save_settings(store, settings_for(dynamodb_local.endpoint_url, prefix))
+    with qtbot.waitSignal(window.sync.cycle_finished, timeout=30_000):
+        window.sync_button.click()  # the network is back: synced now, no retry needed
+    cycles: list[object] = []
+    window.sync.cycle_finished.connect(cycles.append)
+    qtbot.wait(900)
+    assert cycles == [], "the offline retry ran one more cycle"
+    assert window.sync_status.text() == "All changes saved and synced - just now"
