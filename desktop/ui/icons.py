@@ -224,6 +224,7 @@ def decorate(window: Any) -> None:
         "star-shooting-outline": window.samples_button,
         "open-in-new": window.failed.open_button,
         "replay": window.failed.retry_button,
+        "autorenew": window.failed.retry_all_button,
         "delete-outline": window.failed.discard_button,
     }
     for name, button in buttons.items():

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleFactory,
     QStyleOption,
+    QStyleOptionComplex,
     QWidget,
 )
 
@@ -146,6 +147,29 @@ class _OutlinedFusion(QProxyStyle):
         # CPython 3.11 are given back (69 a repaint of the window; it aborted after ~900).
         before = sys.getrefcount(None) if NONE_MORTAL else 0
         self._draw(element, option, painter, widget)
+        if NONE_MORTAL:
+            give_back_none(before)
+
+    def drawComplexControl(
+        self,
+        control: QStyle.ComplexControl,
+        option: QStyleOptionComplex,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        """A spin box's frame is part of the control, not a primitive: outlined here (the
+        settings' "Sync every" had no border in dark)."""
+        before = sys.getrefcount(None) if NONE_MORTAL else 0
+        super().drawComplexControl(control, option, painter, widget)
+        if control == QStyle.ComplexControl.CC_SpinBox and not (
+            option.state & QStyle.StateFlag.State_HasFocus
+        ):
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            painter.setPen(QColor(DARK_OUTLINE))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(option.rect.adjusted(0, 0, -1, -1))
+            painter.restore()
         if NONE_MORTAL:
             give_back_none(before)
 

@@ -29,3 +29,30 @@ def test_repainting_the_window_in_dark_keeps_none_alive(
         assert sys.getrefcount(None) >= before - 20, (before, sys.getrefcount(None))
     finally:
         theme.apply("light")
+
+
+def test_a_spin_box_has_a_border_in_dark(qtbot: QtBot) -> None:
+    """The settings' "Sync every" is a spin box: its frame is drawn with the control, not
+    as the primitive the dark style outlines, and was invisible (1.0:1)."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QSpinBox, QVBoxLayout, QWidget
+
+    from tests.ui.test_layout import border_contrast
+
+    theme.apply("dark")
+    try:
+        host = QWidget()
+        qtbot.addWidget(host)
+        spin = QSpinBox()
+        QVBoxLayout(host).addWidget(spin)
+        host.resize(300, 60)
+        host.show()
+        qtbot.waitExposed(host)
+        window = host.palette().color(QPalette.ColorRole.Window)
+        image = spin.grab().toImage()
+        middle = spin.height() // 2
+        edge = [QPoint(x, middle) for x in range(3)]
+        assert border_contrast(image, edge, window) >= 3.0
+    finally:
+        theme.apply("light")

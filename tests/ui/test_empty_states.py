@@ -43,6 +43,8 @@ def test_nothing_failed_then_a_refused_change_replaces_the_message(
     panel.reload()
     assert panel.table.isVisible() and not panel.empty.isVisible()
     assert panel.model.rowCount() == 1
+    buttons = (panel.open_button, panel.retry_button, panel.retry_all_button, panel.discard_button)
+    assert all(not button.icon().isNull() for button in buttons), "one set, every button"
 
 
 def test_at_900_by_600_list_rows_and_choices_are_shown_whole(
