@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import shiboken6
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QRectF, QSettings, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
@@ -130,6 +130,7 @@ class _OutlinedFusion(QProxyStyle):
     _OUTLINED = (
         QStyle.PrimitiveElement.PE_FrameLineEdit,
         QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+        QStyle.PrimitiveElement.PE_IndicatorRadioButton,
         QStyle.PrimitiveElement.PE_Frame,
     )
 
@@ -191,7 +192,11 @@ class _OutlinedFusion(QProxyStyle):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setPen(QColor(DARK_OUTLINE))
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRect(option.rect.adjusted(0, 0, -1, -1))
+        if element == QStyle.PrimitiveElement.PE_IndicatorRadioButton:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.drawEllipse(QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5))
+        else:
+            painter.drawRect(option.rect.adjusted(0, 0, -1, -1))
         painter.restore()
 
 

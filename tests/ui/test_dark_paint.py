@@ -56,3 +56,40 @@ def test_a_spin_box_has_a_border_in_dark(qtbot: QtBot) -> None:
         assert border_contrast(image, edge, window) >= 3.0
     finally:
         theme.apply("light")
+
+
+def test_a_radio_button_can_be_seen_in_dark(qtbot: QtBot) -> None:
+    """The settings' credential choices are radio buttons: unchecked, their circle was
+    barely drawn in dark."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import (
+        QRadioButton,
+        QStyle,
+        QStyleOptionButton,
+        QVBoxLayout,
+        QWidget,
+    )
+
+    from tests.ui.test_layout import border_contrast
+
+    theme.apply("dark")
+    try:
+        host = QWidget()
+        qtbot.addWidget(host)
+        radio = QRadioButton("AWS profile")
+        QVBoxLayout(host).addWidget(radio)
+        host.show()
+        qtbot.waitExposed(host)
+        window = host.palette().color(QPalette.ColorRole.Window)
+        option = QStyleOptionButton()
+        option.initFrom(radio)
+        circle = radio.style().subElementRect(
+            QStyle.SubElement.SE_RadioButtonIndicator, option, radio
+        )
+        image = radio.grab().toImage()
+        y = circle.center().y()
+        edge = [QPoint(circle.left() + dx, y) for dx in range(4)]
+        assert border_contrast(image, edge, window) >= 3.0
+    finally:
+        theme.apply("light")
