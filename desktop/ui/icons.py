@@ -195,6 +195,11 @@ def decorate(window: Any) -> None:
         toolbar.insertSeparator(first)
     if toolbar.actions() and toolbar.actions()[-1].isSeparator():
         toolbar.removeAction(toolbar.actions()[-1])
+    # The overflow button of a narrow window: Qt's own arrow is dark grey on dark.
+    overflow = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+    if overflow is not None:
+        overflow.setIcon(icon("chevron-double-right"))
+        overflow.setToolTip("More formatting")
     for key, name in {**FORMATTING, **ACTIONS}.items():
         action = editor.actions_by_name.get(key)
         if action is None:

@@ -93,3 +93,39 @@ def test_a_radio_button_can_be_seen_in_dark(qtbot: QtBot) -> None:
         assert border_contrast(image, edge, window) >= 3.0
     finally:
         theme.apply("light")
+
+
+def test_the_toolbar_overflow_button_can_be_seen_in_dark(
+    qtbot: QtBot, window: MainWindow, store: Store
+) -> None:
+    """At 900x600 formatting goes into the toolbar's overflow menu, whose button Qt drew
+    dark grey on dark."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QToolButton
+
+    from tests.ui.helpers import open_template
+
+    store.create_template("Letter", content="<p>Hi</p>")
+    window.model.reload()
+    open_template(window, "Letter")
+    theme.apply("dark")
+    try:
+        window.resize(900, 600)
+        qtbot.waitUntil(lambda: window.width() == 900)
+        toolbar = window.editor.toolbar
+        qtbot.waitUntil(
+            lambda: toolbar.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        )
+        overflow = window.editor.toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+        assert overflow is not None
+        qtbot.waitUntil(overflow.isVisible)
+        image = overflow.grab().toImage()
+        background = image.pixelColor(0, 0)  # the toolbar behind the glyph
+        best = max(
+            theme.contrast(image.pixelColor(x, y), background)
+            for x in range(image.width())
+            for y in range(image.height())
+        )
+        assert best >= 4.5, best
+    finally:
+        theme.apply("light")
