@@ -23,7 +23,8 @@ from desktop.ui.tasks import Tasks
 log = logging.getLogger(__name__)
 
 OFFLINE_RETRY_MS = 15_000
-#: The status is read and written again this often, so "2 min ago" stays true between syncs.
+#: The status line is written again this often, so "2 min ago" stays true between syncs
+#: (from the status held: no query on the GUI thread; a cycle's end reads the new time).
 RETELL_MS = 30_000
 #: The records still waiting are counted at most this often during a push (seconds).
 PROGRESS_EVERY_S = 0.25
@@ -96,7 +97,7 @@ class SyncController(QObject):
         self._offline_retry = QTimer(self, singleShot=True, interval=OFFLINE_RETRY_MS)
         self._offline_retry.timeout.connect(self.sync_now)
         self._retell = QTimer(self, interval=RETELL_MS)
-        self._retell.timeout.connect(self.refresh)
+        self._retell.timeout.connect(lambda: self.status_changed.emit(self.status))
         self._retell.start()
         self.refresh()
 

@@ -5,16 +5,15 @@ progress counted in changed records (a template and its version are one change).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.store import syncstate
 from desktop.store.services import Store
 from desktop.sync.config import save_settings
-from desktop.sync.engine import LAST_SUCCESS
 from desktop.ui import sync as ui_sync
+from desktop.ui import words
 from desktop.ui.main import MainWindow
 from desktop.ui.sync import SyncStatus
 from tests.dynamodb_local import DynamoDBLocal, free_port
@@ -47,9 +46,13 @@ def test_changes_waiting_then_synced_and_the_time_since_stays_true(
         window.sync_button.click()
     assert window.sync_status.text() == "All changes saved and synced - just now"
     # Two minutes later, with no sync since: the line says so without a sync or a click.
-    earlier = (datetime.now(UTC) - timedelta(minutes=2, seconds=5)).isoformat()
-    with store.database.write() as session:
-        syncstate.put_setting(session, LAST_SUCCESS, earlier)
+
+    class TwoMinutesLater(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+            return datetime.now(tz) + timedelta(minutes=2, seconds=5)
+
+    monkeypatch.setattr(words, "datetime", TwoMinutesLater)
     qtbot.waitUntil(
         lambda: window.sync_status.text() == "All changes saved and synced - 2 min ago",
         timeout=3_000,
