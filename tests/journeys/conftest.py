@@ -165,7 +165,7 @@ class App:
             stdout=self.log_path.open("wb"),
             stderr=subprocess.STDOUT,
         )
-        self.window = self.wait_window("^Gravy Desktop")
+        self.window = self.wait_window("(^| - )Gravy Desktop$")  # "<template> - Gravy Desktop"
         self.focus(self.window)
 
     @property

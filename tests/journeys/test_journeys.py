@@ -118,7 +118,7 @@ def test_c_insert_a_snippet_and_undo_it(app: App) -> None:
     seed(app.db_path, build)
     app.start()
     template_id = app.store.list_templates()[0].templateId
-    app.key("alt+1", "Tab", "Tab", "Return")  # Templates: search, filter, list; into the text
+    app.key("alt+1", "Escape", "Return")  # Templates: the search, Escape to the list, the text
     app.key("ctrl+End", "Return")
     app.key("ctrl+shift+s")
     picker = app.wait_window("Snippet")
@@ -252,7 +252,7 @@ def test_f_fix_and_retry_a_failed_change(app: App, sync_target: SyncTarget) -> N
     app.key("alt+6")
     app.shoot("failed_panel")
     # Fix it: a new title (Templates, the list, Enter into the text, back up to the title).
-    app.key("alt+1", "Tab", "Tab", "Return", "ctrl+shift+Tab")
+    app.key("alt+1", "Escape", "Return", "ctrl+shift+Tab")
     app.key("shift+Tab", "shift+Tab", "shift+Tab", "shift+Tab", "ctrl+a")
     app.type("Accepted")
     app.wait_store("the fix saved", lambda s: s.get_template(template_id).title == "Accepted")
