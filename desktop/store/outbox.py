@@ -487,13 +487,18 @@ def counts(session: Session) -> dict[State, int]:
 def change_counts(session: Session) -> dict[State, int]:
     """Changed records per state, as a writer counts them: a record's entries are one
     change, and a child's entries (a template's version, a page's node) belong to its
-    parent's change. ``counts`` counts queue entries; the status bar shows these."""
-    return _by_state(
-        raw(session).execute(
-            "SELECT state, count(DISTINCT coalesce(parent_key, record_key)) FROM outbox "
-            "GROUP BY state"
-        )
+    parent's change. A change counts once, in the state that matters most (conflict, then
+    failed, then in flight, then pending): a refused template holds back its version, and
+    the writer has one change that could not be synced, not also one waiting.
+    ``counts`` counts queue entries; the status bar shows these."""
+    order = (State.CONFLICT, State.FAILED, State.IN_FLIGHT, State.PENDING)
+    rank = " ".join(f"WHEN '{state}' THEN {number}" for number, state in enumerate(order))
+    rows = raw(session).execute(
+        f"SELECT rank, count(*) FROM (SELECT min(CASE state {rank} ELSE {len(order) - 1} END)"
+        " AS rank FROM outbox GROUP BY coalesce(parent_key, record_key)) GROUP BY rank"
     )
+    found = {order[int(number)]: int(count) for number, count in rows}
+    return {state: found.get(state, 0) for state in State}
 
 
 def entries(session: Session, state: State | None = None) -> list[Entry]:

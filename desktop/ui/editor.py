@@ -60,6 +60,7 @@ class TemplateEditor(QWidget):
     populate_requested = Signal(str)
     snippet_requested = Signal()
     history_requested = Signal(str)
+    quick_fill_requested = Signal()
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -182,7 +183,13 @@ class TemplateEditor(QWidget):
             "populate", "Populate", lambda: self._emit_for(self.populate_requested), "Ctrl+P"
         )
         self._action("history", "History", lambda: self._emit_for(self.history_requested), "Ctrl+H")
+        quick_fill = self._action("quickfill", "Quick Fill", self._quick_fill)
+        quick_fill.setToolTip("Quick Fill: find a template, fill it in, copy the result")
         self.body.currentCharFormatChanged.connect(self._show_format)
+
+    def _quick_fill(self) -> None:
+        self.save()  # the palette fills what is stored
+        self.quick_fill_requested.emit()
 
     def _emit_for(self, signal: Any) -> None:
         self.save()

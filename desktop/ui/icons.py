@@ -144,13 +144,14 @@ ACTIONS = {
     "snippet": "text-box-plus-outline",
     "populate": "auto-fix",
     "history": "history",
+    "quickfill": "lightning-bolt-outline",
 }
-PROMINENT = ("populate", "history")
+PROMINENT = ("populate", "quickfill", "history")
 
 
 def decorate(window: Any) -> None:
-    """Give the window's sidebar, editor toolbar and buttons their icons: Populate and
-    History first, with their words in bold (the writer's main actions), Variable and
+    """Give the window's sidebar, editor toolbar and buttons their icons: Populate, Quick
+    Fill and History first, with their words in bold (the writer's main actions), Variable and
     Snippet with their words, then formatting as icons alone (the words in tooltips)."""
     if _font() is None:
         return
@@ -164,7 +165,7 @@ def decorate(window: Any) -> None:
     # The writer's actions first, so a narrow window keeps them in view (formatting, not
     # they, goes into the toolbar's overflow menu).
     first = toolbar.actions()[0] if toolbar.actions() else None
-    for key in ("populate", "history", "variable", "snippet"):
+    for key in ("populate", "quickfill", "history", "variable", "snippet"):
         moved = editor.actions_by_name.get(key)
         if moved is not None and first is not None:
             toolbar.insertAction(first, moved)
@@ -172,6 +173,11 @@ def decorate(window: Any) -> None:
         toolbar.insertSeparator(first)
     if toolbar.actions() and toolbar.actions()[-1].isSeparator():
         toolbar.removeAction(toolbar.actions()[-1])
+    # The overflow button of a narrow window: Qt's own arrow is dark grey on dark.
+    overflow = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+    if overflow is not None:
+        overflow.setIcon(icon("chevron-double-right"))
+        overflow.setToolTip("More formatting")
     for key, name in {**FORMATTING, **ACTIONS}.items():
         action = editor.actions_by_name.get(key)
         if action is None:
@@ -181,7 +187,8 @@ def decorate(window: Any) -> None:
             action.setText("Variable")  # the icon shows the brackets
         shortcut = action.shortcut().toString()
         label = action.text() if key in ACTIONS else FORMATTING_NAMES.get(key, key.capitalize())
-        action.setToolTip(f"{label} ({shortcut})" if shortcut else label)
+        if key != "quickfill":  # its tooltip says what it does
+            action.setToolTip(f"{label} ({shortcut})" if shortcut else label)
         button = toolbar.widgetForAction(action)
         if isinstance(button, QToolButton):
             button.setToolButtonStyle(
@@ -200,6 +207,7 @@ def decorate(window: Any) -> None:
         "star-shooting-outline": window.samples_button,
         "open-in-new": window.failed.open_button,
         "replay": window.failed.retry_button,
+        "autorenew": window.failed.retry_all_button,
         "delete-outline": window.failed.discard_button,
     }
     for name, button in buttons.items():

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QInputDialog,
     QLineEdit,
     QListWidget,
@@ -47,6 +46,7 @@ from desktop.ui.editor import TemplateEditor
 from desktop.ui.faults import explain
 from desktop.ui.keys import ENTER, LEAVE_SEARCH, KeyMap, focus_next, name_controls
 from desktop.ui.panels import ConflictsPanel, FailedPanel
+from desktop.ui.quickfill import open_from_window as open_quick_fill
 from desktop.ui.records import (
     RecordSection,
     page_section,
@@ -61,6 +61,7 @@ from desktop.ui.tasks import Tasks
 from desktop.ui.template_list import (
     ORDERS,
     VIEWS,
+    ChoicesBar,
     TemplateDelegate,
     TemplateListView,
 )
@@ -148,10 +149,7 @@ class MainWindow(QMainWindow):
         left = QVBoxLayout(column)
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.search)
-        choices = QHBoxLayout()
-        for box in (self.view_box, self.category, self.order_box):
-            choices.addWidget(box, 1)
-        left.addLayout(choices)
+        left.addWidget(ChoicesBar(self.view_box, self.category, self.order_box))
         left.addWidget(self.list, 1)
         left.addWidget(self.samples_button)
         left.addWidget(self.new_button)
@@ -222,6 +220,7 @@ class MainWindow(QMainWindow):
         self.editor.populate_requested.connect(self.populate)
         self.editor.snippet_requested.connect(self.insert_snippet)
         self.editor.history_requested.connect(self.history)
+        self.editor.quick_fill_requested.connect(lambda: open_quick_fill(self))
         self.editor.title.textChanged.connect(self._retitle)
         self.conflicts.changed.connect(self._after_queue_change)
         self.failed.changed.connect(self._after_queue_change)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QTextBrowser,
     QTextEdit,
@@ -44,12 +45,51 @@ from desktop.store.outbox import Entry, QueueError, State
 from desktop.store.services import NotFound, Store
 from desktop.sync.merge import TEXT_FIELDS
 from desktop.sync.resolution import Conflict, Resolution, list_conflicts, resolve
-from desktop.ui import theme, words
+from desktop.ui import icons, theme, words
 from desktop.ui.richtext import document_html, word_diff
 from desktop.ui.undo import Edits
 from desktop.variables import html_to_text
 
 ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+class EmptyState(QWidget):
+    """What an empty panel says, in the middle of it: an icon, a heading, what happens
+    here and what to do (three empty boxes under a line of text read as a broken window)."""
+
+    def __init__(self, icon: str, heading: str, text: str) -> None:
+        super().__init__()
+        self._icon_name = icon
+        self.icon = QLabel()
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.heading = QLabel(heading)
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text = QLabel(text)
+        self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setMaximumWidth(460)
+        theme.style(self.text, "color: {hint};")
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.icon)
+        layout.addWidget(self.heading)
+        # Centred by stretches, not by an alignment flag: an aligned label gets its size
+        # hint's height and its second line was cut in half.
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.text, 4)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(2)
+        self._paint_icon()
+        theme.on_change(self._paint_icon)  # a pixmap keeps the colour it was drawn in
+
+    def _paint_icon(self) -> None:
+        self.icon.setPixmap(icons.icon(self._icon_name).pixmap(48, 48))
 
 
 class FailedModel(QAbstractTableModel):
@@ -119,9 +159,13 @@ class FailedPanel(QWidget):
         self.retry_button = QPushButton("Retry")
         self.retry_all_button = QPushButton("Retry all")
         self.discard_button = QPushButton("Discard...")
-        self.empty = QLabel("Nothing failed. Every change is synced or on its way.")
+        self.empty = EmptyState(
+            "check-circle-outline",
+            "Nothing failed",
+            "Every change is synced or on its way. A change the server refuses waits "
+            "here, with why and what to do.",
+        )
         buttons = QHBoxLayout()
-        buttons.addWidget(self.empty)
         buttons.addStretch(1)
         for button in (
             self.open_button,
@@ -136,9 +180,17 @@ class FailedPanel(QWidget):
             "cause and retry, or discard the change (it stays on this computer)."
         )
         title.setWordWrap(True)
-        layout.addWidget(title)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
+        self.title = title
+        failed = QWidget()
+        column = QVBoxLayout(failed)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(title)
+        column.addWidget(self.table, 1)
+        column.addLayout(buttons)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(failed)
+        layout.addWidget(self.pages, 1)
         self.open_button.clicked.connect(self.open_selected)
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
         self.retry_button.clicked.connect(self.retry_selected)
@@ -149,7 +201,7 @@ class FailedPanel(QWidget):
     def reload(self) -> None:
         self.model.reload()
         has = bool(self.model.entries)
-        self.empty.setVisible(not has)
+        self.pages.setCurrentIndex(1 if has else 0)
         for button in (
             self.open_button,
             self.retry_button,
@@ -470,14 +522,28 @@ class ConflictsPanel(QWidget):
         split.addWidget(self.list)
         split.addWidget(detail)
         split.setStretchFactor(1, 4)
-        layout = QVBoxLayout(self)
         heading = QLabel(
             "<h3>Conflicts</h3>Changed here and on another device (or the web "
             "app). Fields changed on one side only are merged already."
         )
         heading.setWordWrap(True)
-        layout.addWidget(heading)
-        layout.addWidget(split, 1)
+        working = QWidget()
+        column = QVBoxLayout(working)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(heading)
+        column.addWidget(split, 1)
+        self.empty = EmptyState(
+            "check-circle-outline",
+            "No conflicts",
+            "When an item is changed both here and on another device (or in the web app), "
+            "it waits here for you to choose which version to keep. Changes to different "
+            "fields are merged by themselves.",
+        )
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(working)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages, 1)
         self.list.currentRowChanged.connect(self._show)
         self.keep_mine.clicked.connect(lambda: self.resolve_current(Resolution.MINE))
         self.keep_theirs.clicked.connect(self.keep_theirs_current)
@@ -495,6 +561,7 @@ class ConflictsPanel(QWidget):
                 + ", ".join(words.label(field) for field in conflict.fields)
             )
             self.list.addItem(item)
+        self.pages.setCurrentIndex(1 if self.conflicts else 0)
         if self.conflicts:
             self.list.setCurrentRow(max(0, min(current, len(self.conflicts) - 1)))
         else:

@@ -115,6 +115,7 @@ class QuickFillPalette(QWidget):
         self.inputs: dict[str, QLineEdit | QComboBox] = {}
         self.presets: list[domain.VariablePreset] = []
         self._was_active = False  # hidden on deactivation only after it was active
+        self.finish_word = "paste"  # what Enter does on the form: "copy" from the window
 
         # The frame's colours come from the palette (no style sheet), so they follow the
         # light and dark appearances live.
@@ -221,7 +222,9 @@ class QuickFillPalette(QWidget):
         self.setWindowTitle(f"{TITLE}: {self.template.title}")
         self.fields_box.show()  # a child added to a shown widget shows only later otherwise
         preset = "   ·   Alt+P: preset" if self.presets else ""
-        self.hint.setText(f"Enter: paste   ·   Tab: next field{preset}   ·   Esc: close")
+        self.hint.setText(
+            f"Enter: {self.finish_word}   ·   Tab: next field{preset}   ·   Esc: close"
+        )
         empty = [key for key, widget in self.inputs.items() if not _text(widget)]
         self.inputs[empty[0] if empty else self.form[0].key].setFocus()
 
@@ -365,6 +368,7 @@ class QuickFill(QObject):
     """Opens the palette and pastes what it fills into the window that had the focus."""
 
     pasted = Signal(str)  # template id
+    copied = Signal(str)  # template id: filled from the window's button, put on the clipboard
     _instances: weakref.WeakSet[QuickFill] = weakref.WeakSet()
 
     def __init__(
@@ -380,21 +384,27 @@ class QuickFill(QObject):
         self.paste_keys = paste_keys
         self.palette = QuickFillPalette(store)
         self.palette.filled.connect(self._paste)
-        self.palette.cancelled.connect(lambda: self.focus.restore())
+        self.palette.cancelled.connect(self._cancelled)
+        self._copy_only = False
         self.shortcut = GlobalShortcut(self)
         self.shortcut.activated.connect(self.show_palette)
         self.database_path: Path | None = None
         QuickFill._instances.add(self)
 
-    def show_palette(self, template_id: str | None = None) -> None:
+    def show_palette(self, template_id: str | None = None, copy_only: bool = False) -> None:
         """Open the palette (on a template's form if given); the shortcut pressed again
-        while it is open closes it, as Escape does."""
+        while it is open closes it, as Escape does. ``copy_only`` (the window's own Quick
+        Fill button): the result goes on the clipboard and is not pasted, as the paste keys
+        would type it into this app's window, where the writer clicked."""
         if self.palette.isVisible():
             if not template_id:
                 self.palette.cancel()
                 return
         else:
-            self.focus.remember()
+            self._copy_only = copy_only
+            self.palette.finish_word = "copy" if copy_only else "paste"
+            if not copy_only:
+                self.focus.remember()
         if template_id:
             self.palette.open()
             self.palette.open_template(template_id)
@@ -405,7 +415,16 @@ class QuickFill(QObject):
         """(Re)bind the global shortcut from the settings; False if it cannot be had."""
         return self.shortcut.start(shortcut_setting())
 
+    def _cancelled(self) -> None:
+        if not self._copy_only:
+            self.focus.restore()
+
     def _paste(self, filled: Filled) -> None:
+        if self._copy_only:
+            put_on_clipboard(rich_text(filled.html, filled.text))
+            self._used(filled)
+            self.copied.emit(filled.template_id)
+            return
         previous = clipboard_snapshot()
         put_on_clipboard(rich_text(filled.html, filled.text))
         self.focus.restore()
@@ -415,9 +434,12 @@ class QuickFill(QObject):
         if self.paste_keys():
             QTimer.singleShot(RESTORE_DELAY_MS, lambda: put_on_clipboard(previous))
         # else the writer pastes by hand: the result stays on the clipboard
+        self._used(filled)
+        self.pasted.emit(filled.template_id)
+
+    def _used(self, filled: Filled) -> None:
         self.store.record_use(filled.template_id, action="quickfill")
         data.remember_values(self.store, filled.remember)
-        self.pasted.emit(filled.template_id)
 
     def close(self) -> None:
         self.shortcut.stop()
@@ -479,4 +501,30 @@ def install(window: Any, store: Store, database_path: Path) -> QuickFill:
     server.fill_requested.connect(lambda: quick_fill.show_palette())
     server.listen()
     Tray.install(window, quick_fill)
+    _attach(window, quick_fill)
     return quick_fill
+
+
+def _attach(window: Any, quick_fill: QuickFill) -> None:
+    """The window's Quick Fill (its button uses it) says in the status bar what it copied."""
+    window.quick_fill = quick_fill
+
+    def say(template_id: str) -> None:
+        title = window.store.get_template(template_id).title
+        window.statusBar().showMessage(
+            f"\u201c{title}\u201d is filled in and copied: paste it where you need it", 10_000
+        )
+
+    quick_fill.copied.connect(say)
+
+
+def open_from_window(window: Any) -> None:
+    """The window's Quick Fill button: the palette, whose result is copied (not pasted).
+    A window without the app's Quick Fill (no global shortcut: a test's, the benchmark's)
+    gets one of its own on the first click."""
+    quick_fill: QuickFill | None = getattr(window, "quick_fill", None)
+    if quick_fill is None:
+        quick_fill = QuickFill(window.store, parent=window)
+        window.destroyed.connect(quick_fill.palette.deleteLater)
+        _attach(window, quick_fill)
+    quick_fill.show_palette(copy_only=True)

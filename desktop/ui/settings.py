@@ -33,6 +33,7 @@ from desktop.sync.config import (
     save_settings,
 )
 from desktop.sync.errors import MissingCredentials, classify
+from desktop.ui import icons
 from desktop.ui.quickfill import QuickFillSettings
 from desktop.ui.tasks import Tasks
 
@@ -40,6 +41,27 @@ from desktop.ui.tasks import Tasks
 def _problem_text(error: BaseException) -> str:
     problem = classify(error)
     return str(error) if problem is None else problem.message or problem.code
+
+
+#: The settings' fields as the dialog labels them (a refusal names the field so).
+LABELS = {
+    "user_id": "User id",
+    "region": "Region",
+    "endpoint_url": "Endpoint URL",
+    "table_prefix": "Table prefix",
+    "sync_interval_s": "Sync every",
+    "profile": "AWS profile",
+    "access_key_id": "Access key",
+}
+ADVANCED = "Advanced (self-hosting and development)"
+
+
+def _problems(error: ValidationError) -> str:
+    """What pydantic refused, with the fields named as the dialog labels them."""
+    return "; ".join(
+        f"{LABELS.get(str(e['loc'][0]), str(e['loc'][0])) if e['loc'] else 'Settings'}: {e['msg']}"
+        for e in error.errors()
+    )
 
 
 def _account_text(settings: SyncSettings) -> str:
@@ -99,35 +121,50 @@ class SettingsDialog(QDialog):
         # a writer signs in with the Gravy account (Account menu) and never sees an AWS key.
         self.account_line = QLabel(_account_text(self.settings))
         self.account_line.setWordWrap(True)
-        self.advanced = QPushButton("Advanced: AWS profile or keys, endpoint, tables")
+        self.advanced = QPushButton(ADVANCED)
         self.advanced.setCheckable(True)
+        # A heading that folds the part open (not a pressed-in button when open).
+        self.advanced.setStyleSheet(
+            "QPushButton { text-align: left; border: none; padding: 6px 0px; font-weight: bold; }"
+        )
+        self.advanced.setAccessibleName("Advanced settings")
         self.advanced_box = QWidget()
-        self.advanced_box.setLayout(form)
-        self.advanced.toggled.connect(self.advanced_box.setVisible)
-        self.advanced.setChecked(self.settings.account is None and bool(self.settings.user_id))
-        self.advanced_box.setVisible(self.advanced.isChecked())
-        always = QFormLayout()
-        always.addRow("Sync every", self.interval)
-        self.outcome = QLabel()
-        self.outcome.setWordWrap(True)
+        advanced = QVBoxLayout(self.advanced_box)
+        advanced.setContentsMargins(12, 0, 0, 0)
+        note = QLabel(
+            "Where your templates sync to, for your own server or development. "
+            "Signed in with a Gravy account, you need none of this."
+        )
+        note.setWordWrap(True)
+        advanced.addWidget(note)
+        advanced.addLayout(form)
         self.test_button = QPushButton("Test connection")
         self.create_button = QPushButton("Create tables")
         actions = QHBoxLayout()
         actions.addWidget(self.test_button)
         actions.addWidget(self.create_button)
         actions.addStretch(1)
+        advanced.addLayout(actions)
+        self.advanced.toggled.connect(self._show_advanced)
+        self.advanced.setChecked(self.settings.account is None and bool(self.settings.user_id))
+        self._show_advanced(self.advanced.isChecked())
+        always = QFormLayout()
+        always.addRow("Sync every", self.interval)
+        self.outcome = QLabel()
+        self.outcome.setWordWrap(True)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         layout = QVBoxLayout(self)
         layout.addWidget(self.account_line)
         layout.addLayout(always)
-        layout.addWidget(self.advanced)
-        layout.addWidget(self.advanced_box)
-        layout.addLayout(actions)
         self.quick_fill = QuickFillSettings()
         layout.addWidget(self.quick_fill)
+        layout.addWidget(self.advanced)
+        layout.addWidget(self.advanced_box)
         layout.addWidget(self.outcome)
+        layout.addStretch(1)
         layout.addWidget(buttons)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
@@ -136,6 +173,11 @@ class SettingsDialog(QDialog):
         for button in (self.use_profile, self.use_keys, self.use_default):
             button.toggled.connect(self._enable)
         self._enable()
+
+    def _show_advanced(self, shown: bool) -> None:
+        self.advanced_box.setVisible(shown)
+        self.advanced.setIcon(icons.icon("chevron-down" if shown else "chevron-right"))
+        self.adjustSize()
 
     def _secret_placeholder(self) -> str:
         if not self.settings.access_key_id:
@@ -180,9 +222,10 @@ class SettingsDialog(QDialog):
             settings = self.chosen()
             self._store_secret(settings)
         except ValidationError as error:
-            self.outcome.setText(
-                "Not saved: " + "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
-            )
+            self.outcome.setText("Not saved: " + _problems(error))
+            advanced = {"sync_interval_s"}.isdisjoint(e["loc"][0] for e in error.errors())
+            if advanced:
+                self.advanced.setChecked(True)  # show the field refused
             return
         except MissingCredentials as error:
             self.outcome.setText(f"Not saved: {error}")
@@ -196,7 +239,10 @@ class SettingsDialog(QDialog):
         try:
             settings = self.chosen()
             self._store_secret(settings)
-        except (ValidationError, MissingCredentials) as error:
+        except ValidationError as error:
+            self.outcome.setText(f"{what}: {_problems(error)}")
+            return
+        except MissingCredentials as error:
             self.outcome.setText(f"{what}: {error}")
             return
         self.outcome.setText(f"{what}...")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -23,6 +24,12 @@ from desktop.ui.tasks import Tasks
 
 log = logging.getLogger(__name__)
 
+#: The status line is written again this often, so "2 min ago" stays true between syncs
+#: (from the status held: no query on the GUI thread; a cycle's end reads the new time).
+RETELL_MS = 30_000
+#: The records still waiting are counted at most this often during a push (seconds).
+PROGRESS_EVERY_S = 0.25
+
 
 @dataclass(frozen=True)
 class SyncStatus:
@@ -37,6 +44,9 @@ class SyncStatus:
     last_success: str | None = None
     target: str = ""  # "<endpoint or region> as <user id>", when configured
     message: str = ""
+    #: While syncing: the changed records waiting when the cycle began, and how many of
+    #: them have left the queue since (records, like ``queued``: not queue entries).
+    to_send: int = 0
     sent_this_cycle: int = 0
 
     @property
@@ -59,7 +69,7 @@ _MODES = {
 class SyncController(QObject):
     status_changed = Signal(object)  # SyncStatus
     cycle_finished = Signal(object)  # CycleReport
-    _progress = Signal(int)  # sent so far, from the sync thread
+    _progress = Signal(int)  # changed records still waiting, from the sync thread
 
     def __init__(
         self,
@@ -88,6 +98,10 @@ class SyncController(QObject):
         self._interval = QTimer(self, singleShot=True)  # the next scheduled cycle
         self._interval.timeout.connect(self.sync_now)
         self._progress.connect(self._on_progress)
+        self._counted_at = 0.0
+        self._retell = QTimer(self, interval=RETELL_MS)
+        self._retell.timeout.connect(lambda: self.status_changed.emit(self.status))
+        self._retell.start()
         self.refresh()
 
     # -- triggers -------------------------------------------------------------------------
@@ -121,7 +135,12 @@ class SyncController(QObject):
             self._next_cycle(EngineState.SETUP)  # look again then (the CLI may set it up)
             return
         self._running = True
-        self._emit(replace(self._counts(), mode="syncing", sent_this_cycle=0))
+        # The next scheduled cycle is counted from this one's end: one left pending (an
+        # offline retry) would fire during it and run one more cycle after it.
+        self._interval.stop()
+        counts = self._counts()
+        self._counted_at = 0.0
+        self._emit(replace(counts, mode="syncing", to_send=counts.queued, sent_this_cycle=0))
         self.tasks.run(lambda: self._cycle(settings, full), self._finished, self._crashed)
 
     # -- the cycle, on a worker thread ----------------------------------------------------
@@ -135,15 +154,28 @@ class SyncController(QObject):
                     self.store,
                     make_client(settings),
                     settings,
-                    progress=lambda report: self._progress.emit(report.sent),
+                    progress=lambda _report: self._count_progress(),
                     cancel=self._cancel,
                 )
                 self._engine_settings = settings
             return self._engine.run_once(full)
 
-    def _on_progress(self, sent: int) -> None:
+    def _count_progress(self) -> None:
+        """After a settled request (on the sync thread): the changed records still waiting,
+        at most every :data:`PROGRESS_EVERY_S` (a push's report counts queue entries, and a
+        template with its version is one change to a writer)."""
+        now = time.monotonic()
+        if now - self._counted_at < PROGRESS_EVERY_S:
+            return
+        self._counted_at = now
+        counts = self.store.change_counts()
+        self._progress.emit(counts[State.PENDING] + counts[State.IN_FLIGHT])
+
+    def _on_progress(self, waiting: int) -> None:
         if self._running:
-            self._emit(replace(self.status, mode="syncing", sent_this_cycle=sent))
+            status = self.status
+            sent = max(0, min(status.to_send, status.to_send - waiting))
+            self._emit(replace(status, mode="syncing", queued=waiting, sent_this_cycle=sent))
 
     def _finished(self, report: CycleReport) -> None:
         self._running = False
@@ -200,7 +232,7 @@ class SyncController(QObject):
     def refresh(self) -> None:
         """Re-read the queue counts (after a local change, a retry or a discard)."""
         if self._running:
-            self._emit(replace(self._counts(), mode="syncing"))
+            self._emit(replace(self._counts(), mode="syncing", to_send=self.status.to_send))
         else:
             self._emit(self._counts())
 
@@ -217,6 +249,10 @@ class SyncController(QObject):
         True if no background work is left."""
         self._closing = True
         self._debounce.stop()
+        self._interval.stop()
+        self._retell.stop()
+        # The next scheduled cycle is counted from this one's end: one left pending (an
+        # offline retry) would fire during it and run one more cycle after it.
         self._interval.stop()
         self._cancel.set()
         finished = self.tasks.wait(wait_ms)

@@ -25,6 +25,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
     QListView,
     QStyle,
     QStyledItemDelegate,
@@ -54,6 +56,9 @@ _TAG = re.compile(r"<[^>]*>|<[^>]*$")
 _SPACE = re.compile(r"\s+")
 PREVIEW_CHARS = 160
 STAR, NO_STAR = "\u2605", "\u2606"
+#: Below this width (px) a row says "2 h ago" without "edited" (at 900x600 the titles
+#: were cut to "Meeting ..." beside "edited just now").
+NARROW_ROW = 300
 
 
 def plain_preview(content: str, limit: int = PREVIEW_CHARS) -> str:
@@ -98,7 +103,9 @@ class TemplateDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         line, pad = self._metrics(option)
-        return QSize(240, 2 * line + 2 * pad + 4)
+        # No width of its own: a row is as wide as the list (at 240 a 220 px list in a
+        # 900 px window scrolled sideways and cut "edited 2 h ago" and the category off).
+        return QSize(1, 2 * line + 2 * pad + 4)
 
     def _star_rect(self, option: QStyleOptionViewItem) -> QRect:
         line, pad = self._metrics(option)
@@ -129,6 +136,8 @@ class TemplateDelegate(QStyledItemDelegate):
         painter.drawText(star, Qt.AlignmentFlag.AlignCenter, STAR if favourite else NO_STAR)
         left = star.right() + 4
         edited = str(_data(index, EditedRole) or "")
+        if rect.width() < NARROW_ROW:  # the title needs the room more than the word
+            edited = edited.removeprefix("edited ")
         small: QFont = QFont(option.font)
         small.setPointSizeF(max(7.0, small.pointSizeF() * 0.88))
         painter.setFont(small)
@@ -205,6 +214,7 @@ class TemplateListView(QListView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.empty_text = ""
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def set_empty_text(self, text: str) -> None:
         self.empty_text = text
@@ -227,3 +237,48 @@ class TemplateListView(QListView):
                 self.empty_text,
             )
             painter.end()
+
+
+class ChoicesBar(QWidget):
+    """The list's view, category and order boxes: on one row where the list is wide enough
+    to show their words whole, else on two or three (at 900x600, three on one row read
+    "All tem", "All cate", "Recent")."""
+
+    def __init__(self, view: QComboBox, category: QComboBox, order: QComboBox) -> None:
+        super().__init__()
+        self.view, self.category, self.order = view, category, order
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setHorizontalSpacing(6)
+        self._rows = 0
+        self._place(1)
+
+    def _place(self, rows: int) -> None:
+        if rows == self._rows:
+            return
+        self._rows = rows
+        for box in (self.view, self.category, self.order):
+            self.grid.removeWidget(box)
+        if rows == 1:
+            for column, box in enumerate((self.view, self.category, self.order)):
+                self.grid.addWidget(box, 0, column)
+        elif rows == 2:
+            self.grid.addWidget(self.view, 0, 0)
+            self.grid.addWidget(self.order, 0, 1)
+            self.grid.addWidget(self.category, 1, 0, 1, 2)
+        else:
+            for row, box in enumerate((self.view, self.order, self.category)):
+                self.grid.addWidget(box, row, 0, 1, 2)
+
+    def resizeEvent(self, event: Any) -> None:
+        width, gap = event.size().width(), self.grid.horizontalSpacing()
+        view, category, order = (
+            b.sizeHint().width() for b in (self.view, self.category, self.order)
+        )
+        if width >= view + category + order + 2 * gap:
+            self._place(1)
+        elif width >= view + order + gap:
+            self._place(2)
+        else:
+            self._place(3)
+        super().resizeEvent(event)

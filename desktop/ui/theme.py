@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import shiboken6
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QRectF, QSettings, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleFactory,
     QStyleOption,
+    QStyleOptionComplex,
     QWidget,
 )
 
@@ -126,6 +127,7 @@ class _OutlinedFusion(QProxyStyle):
     _OUTLINED = (
         QStyle.PrimitiveElement.PE_FrameLineEdit,
         QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+        QStyle.PrimitiveElement.PE_IndicatorRadioButton,
         QStyle.PrimitiveElement.PE_Frame,
     )
 
@@ -139,6 +141,35 @@ class _OutlinedFusion(QProxyStyle):
         painter: QPainter,
         widget: QWidget | None = None,
     ) -> None:
+        self._draw(element, option, painter, widget)
+
+    def drawComplexControl(
+        self,
+        control: QStyle.ComplexControl,
+        option: QStyleOptionComplex,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        """A spin box's frame is part of the control, not a primitive: outlined here (the
+        settings' "Sync every" had no border in dark)."""
+        super().drawComplexControl(control, option, painter, widget)
+        if control == QStyle.ComplexControl.CC_SpinBox and not (
+            option.state & QStyle.StateFlag.State_HasFocus
+        ):
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            painter.setPen(QColor(DARK_OUTLINE))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(option.rect.adjusted(0, 0, -1, -1))
+            painter.restore()
+
+    def _draw(
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None,
+    ) -> None:
         super().drawPrimitive(element, option, painter, widget)
         if element not in self._OUTLINED or option.state & QStyle.StateFlag.State_HasFocus:
             return
@@ -150,7 +181,11 @@ class _OutlinedFusion(QProxyStyle):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setPen(QColor(DARK_OUTLINE))
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRect(option.rect.adjusted(0, 0, -1, -1))
+        if element == QStyle.PrimitiveElement.PE_IndicatorRadioButton:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.drawEllipse(QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5))
+        else:
+            painter.drawRect(option.rect.adjusted(0, 0, -1, -1))
         painter.restore()
 
 

@@ -52,12 +52,12 @@ def status_line(status: SyncStatus, now: datetime | None = None) -> str:
     mode, parts = status.mode, []
     if mode == "not configured":
         parts.append(f"Sync is not set up - {KEPT}")
+    elif mode == "syncing" and status.sent_this_cycle:
+        parts.append(f"Syncing - {status.sent_this_cycle} of {changes(status.to_send)} sent")
+    elif mode == "syncing" and status.to_send:
+        parts.append(f"Syncing - {changes(status.to_send)} to send")
     elif mode == "syncing":
-        parts.append(
-            f"Syncing - {changes(status.sent_this_cycle)} sent"
-            if status.sent_this_cycle
-            else "Syncing..."
-        )
+        parts.append("Syncing...")
     elif mode == "paused":
         parts.append(f"Sync paused - {KEPT}")
     elif mode == "offline":
@@ -68,7 +68,7 @@ def status_line(status: SyncStatus, now: datetime | None = None) -> str:
         parts.append(f"Sync paused: the sign-in for sync is missing or was refused - {KEPT}")
     elif mode == "trouble":
         parts.append(f"Cannot sync right now - {KEPT}")
-    if status.queued:
+    if status.queued and not (mode == "syncing" and status.to_send):  # said just before
         parts.append(f"{changes(status.queued)} waiting to sync")
     if status.failed:
         parts.append(f"{changes(status.failed)} could not be synced - see Failed")

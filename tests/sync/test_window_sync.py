@@ -183,5 +183,5 @@ def test_invalid_settings_are_explained_and_not_saved(qtbot: QtBot, store: Store
     dialog.user_id.setText("ann")
     dialog.endpoint.setText("localhost:8000")  # no scheme
     dialog.save()
-    assert dialog.outcome.text().startswith("Not saved: endpoint_url")
+    assert dialog.outcome.text().startswith("Not saved: Endpoint URL")
     assert load_settings(store).endpoint_url is None
