@@ -86,6 +86,19 @@ def isolated_qsettings(tmp_path: Path, qapp: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def cycles_collected_on_the_main_thread(qapp: Any) -> Iterator[None]:
+    """As in the app (desktop/ui/collector.py): cyclic garbage is collected on the GUI
+    thread only, by a timer, and after each test (a test that never runs the event loop
+    leaves nothing to pile up); never in a worker thread, where destroying Qt objects
+    crashed the suite at random."""
+    from desktop.ui.collector import collect_on_gui_thread
+
+    collector = collect_on_gui_thread(qapp)
+    yield
+    collector.collect()
+
+
+@pytest.fixture(autouse=True)
 def memory_keyring() -> Iterator[MemoryKeyring]:
     previous = keyring.get_keyring()
     backend = MemoryKeyring()

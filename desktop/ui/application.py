@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop import __version__
 from desktop.ui import theme
+from desktop.ui.collector import collect_on_gui_thread
 
 
 def make_application() -> QApplication:
@@ -19,4 +20,5 @@ def make_application() -> QApplication:
     app.setApplicationName("Gravy Desktop")
     app.setApplicationVersion(__version__)
     theme.apply()
+    collect_on_gui_thread(app)  # Qt objects in cycles die on the GUI thread, never elsewhere
     return app
