@@ -8,10 +8,12 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop import __version__
-from desktop.store.db import StoreError, open_database
-from desktop.store.services import Store
+
+if TYPE_CHECKING:  # loaded on use: `sync status` answers without SQLAlchemy (cli.quick)
+    from desktop.store.services import Store
 
 APP_NAME = "GravyDesktop"
 DB_ENV = "GRAVY_DESKTOP_DB"
@@ -94,6 +96,9 @@ def default_database_path() -> Path:
 
 def open_store(path: Path) -> Store:
     """Open the database at ``path`` (migrating it) and build the store on it."""
+    from desktop.store.db import open_database
+    from desktop.store.services import Store
+
     return Store(open_database(path))
 
 
@@ -132,6 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         print(f"gravy-desktop: Gravy Desktop is not running with {path}; start it first.")
         return 1
+    answer = cli.quick(args, path)
+    if answer is not None:
+        return answer
+    from desktop.store.db import StoreError
+
     try:
         store = open_store(path)
     except StoreError as error:
