@@ -38,6 +38,8 @@ class SyncStatus:
     target: str = ""  # "<endpoint or region> as <user id>", when configured
     message: str = ""
     sent_this_cycle: int = 0
+    downloaded: int = 0  # records read so far by a first sync
+    download_total: int | None = None  # how many it reads in all, once counted
 
     @property
     def text(self) -> str:
@@ -60,6 +62,7 @@ class SyncController(QObject):
     status_changed = Signal(object)  # SyncStatus
     cycle_finished = Signal(object)  # CycleReport
     _progress = Signal(int)  # sent so far, from the sync thread
+    _downloading = Signal(int, object)  # a first sync's records read, of (None: uncounted)
 
     def __init__(
         self, store: Store, tasks: Tasks, debounce_ms: int = 2_000, parent: QObject | None = None
@@ -82,6 +85,7 @@ class SyncController(QObject):
         self._interval = QTimer(self)
         self._interval.timeout.connect(self.sync_now)
         self._progress.connect(self._on_progress)
+        self._downloading.connect(self._on_download)
         self.refresh()
 
     # -- triggers -------------------------------------------------------------------------
@@ -114,7 +118,11 @@ class SyncController(QObject):
             self.refresh()
             return
         self._running = True
-        self._emit(replace(self._counts(), mode="syncing", sent_this_cycle=0))
+        self._emit(
+            replace(
+                self._counts(), mode="syncing", sent_this_cycle=0, downloaded=0, download_total=None
+            )
+        )
         self.tasks.run(lambda: self._cycle(settings, full), self._finished, self._crashed)
 
     # -- the cycle, on a worker thread ----------------------------------------------------
@@ -131,12 +139,17 @@ class SyncController(QObject):
                     progress=lambda report: self._progress.emit(report.sent),
                     cancel=self._cancel,
                 )
+                self._engine.puller.progress = self._downloading.emit
                 self._engine_settings = settings
             return self._engine.run_once(full)
 
     def _on_progress(self, sent: int) -> None:
         if self._running:
             self._emit(replace(self.status, mode="syncing", sent_this_cycle=sent))
+
+    def _on_download(self, read: int, total: int | None) -> None:
+        if self._running:
+            self._emit(replace(self.status, mode="syncing", downloaded=read, download_total=total))
 
     def _finished(self, report: CycleReport) -> None:
         self._running = False
