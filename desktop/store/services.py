@@ -801,16 +801,23 @@ class Store:
         with self.database.read() as session:
             return outbox.change_counts(session)
 
-    def queue_states(self) -> dict[str, State]:
-        """Each record with something queued, and the state that matters most to show
-        (conflict, then failed, then waiting)."""
+    def queue_states(self, keys: Sequence[str] | None = None) -> dict[str, State]:
+        """Each record with something queued (of ``keys`` only, when given: a list shows
+        a page of records, and the whole queue can hold 100,000 entries), and the state
+        that matters most to show (conflict, then failed, then waiting)."""
         rank = {State.CONFLICT: 0, State.FAILED: 1, State.IN_FLIGHT: 2, State.PENDING: 3}
         found: dict[str, State] = {}
+        sql = "SELECT record_key, state FROM outbox"
+        queries: list[tuple[str, Sequence[str]]] = [(sql, ())]
+        if keys is not None:
+            chunks = [keys[start : start + 500] for start in range(0, len(keys), 500)]
+            queries = [(f"{sql} WHERE record_key IN ({','.join('?' * len(c))})", c) for c in chunks]
         with self.database.read() as session:
-            for key, state in rows.raw(session).execute("SELECT record_key, state FROM outbox"):
-                state = State(state)
-                if key not in found or rank[state] < rank[found[key]]:
-                    found[key] = state
+            for query, values in queries:
+                for key, state in rows.raw(session).execute(query, tuple(values)):
+                    state = State(state)
+                    if key not in found or rank[state] < rank[found[key]]:
+                        found[key] = state
         return found
 
     def queue_entries(self, state: State | None = None) -> Sequence[Any]:
