@@ -32,6 +32,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import boto3
 from common import report, template_fields
 
 from desktop import domain
@@ -110,6 +111,12 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--endpoint")
     parser.add_argument("--skip-recent", action="store_true", help="no second, recent set")
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        help="seconds (the app's client waits 15): a Query deep into 100,000 items on "
+        "DynamoDB Local on a loaded machine can take longer",
+    )
     args = parser.parse_args()
     n = args.records
     with contextlib.ExitStack() as stack:
@@ -123,6 +130,18 @@ def main() -> None:
             prefix = f"bench{uuid.uuid4().hex[:6]}-"
             settings = SyncSettings(user_id=USER, endpoint_url=endpoint, table_prefix=prefix)
             client = make_client(settings)
+            if args.read_timeout:
+                from botocore.config import Config
+
+                config = Config(read_timeout=args.read_timeout, retries={"total_max_attempts": 1})
+                client = boto3.client(
+                    "dynamodb",
+                    endpoint_url=endpoint,
+                    region_name=settings.region,
+                    aws_access_key_id="bench",
+                    aws_secret_access_key="bench",
+                    config=config,
+                )
             create_tables(client, prefix)
             stamp = to_iso(datetime.now(UTC) - age)
             put_templates(client, prefix + "GravyTemplates", n, stamp)
