@@ -153,16 +153,23 @@ class _FirstSync:
     """The tables a first sync reads (never pulled before), how many of their records were
     read, and how many there are: counted on a thread of its own beside the first pages."""
 
-    def __init__(self, count: Callable[[str], int], tables: list[str], read: int) -> None:
+    def __init__(
+        self, count: Callable[[str], tuple[int, int]], tables: list[str], read: int
+    ) -> None:
         self.tables = tables
         self.read = read
         self.requests = 0
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="pull-count")
         self._total: Future[int | None] = self._pool.submit(self._count_all, count)
 
-    def _count_all(self, count: Callable[[str], int]) -> int | None:
+    def _count_all(self, count: Callable[[str], tuple[int, int]]) -> int | None:
+        total = 0
         try:
-            return sum(count(table) for table in self.tables)
+            for table in self.tables:
+                counted, requests = count(table)
+                total += counted
+                self.requests += requests
+            return total
         except Exception as error:  # only the progress line depends on it
             log.info("could not count the records to download: %s", error)
             return None
@@ -244,21 +251,21 @@ class Puller:
         by_name = {self.table(spec): spec for spec in fresh}
         return _FirstSync(lambda name: self.count(by_name[name]), list(by_name), read)
 
-    def count(self, spec: TableSpec) -> int:
-        """How many of this owner's records ``spec`` holds (``Select=COUNT``: nothing is
-        transferred, but DynamoDB charges the read capacity of the items it counts)."""
+    def count(self, spec: TableSpec) -> tuple[int, int]:
+        """How many of this owner's records ``spec`` holds, and the requests that took
+        (``Select=COUNT``: nothing is transferred, but DynamoDB charges the read capacity
+        of the items it counts)."""
         operation, request = self._full_request(spec)
         request["Select"] = "COUNT"
-        counted = 0
+        counted = requests = 0
         while not self.cancel.is_set():
             response = getattr(self.client, operation)(**request)
-            if self._first is not None:
-                self._first.requests += 1
+            requests += 1
             counted += int(response.get("Count", 0))
             if not response.get("LastEvaluatedKey"):
                 break
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return counted
+        return counted, requests
 
     def _pull_table(self, spec: TableSpec, full: bool | None, report: PullReport) -> None:
         name = self.table(spec)
