@@ -3,7 +3,7 @@ offscreen, Page Down through the whole list (the list fetches 200 rows a page, w
 previews, as it reaches the end), each step painted at once. Reports the time per screenful
 (median, 95th percentile, worst) and the rows reached.
 
-Usage: python bench/list_scroll.py [--templates N]
+Usage: python bench/list_scroll.py [--records N]
 Bar: a screenful within 16 ms (one frame at 60 Hz) at the median. Last line: JSON.
 """
 
@@ -21,7 +21,7 @@ from common import report, seeded_store
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--templates", type=int, default=10_000)
+    parser.add_argument("--records", "--templates", dest="templates", type=int, default=10_000)
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     with tempfile.TemporaryDirectory() as folder:

@@ -1,7 +1,7 @@
 """A local save (record + version + queue entry + search mark, one transaction) with 10,000
 templates stored; then the cost of writing those saves' search entries (done when idle).
 
-Usage: python bench/local_save.py [--templates N] [--saves N]
+Usage: python bench/local_save.py [--records N] [--saves N]
 Bar (DESIGN.md): p99 <= 5 ms. The last line printed is a JSON object.
 """
 
@@ -18,7 +18,7 @@ from common import paragraph, percentile, report, seeded_store
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--templates", type=int, default=10_000)
+    parser.add_argument("--records", "--templates", dest="templates", type=int, default=10_000)
     parser.add_argument("--saves", type=int, default=2_000)
     parser.add_argument(
         "--pace-ms",

@@ -10,7 +10,7 @@ populated text is there: ``paste_ms`` (this includes the 30 ms the app waits for
 target's window to take the focus back). Both include starting xdotool (a few ms).
 The first opening (the palette's window is created then) is reported apart.
 
-Usage: python bench/quick_fill.py [--templates N] [--runs N]
+Usage: python bench/quick_fill.py [--records N] [--runs N]
 Goal (issue 14): palette_ms <= 150, paste_ms <= 300. Last line: one JSON object.
 """
 
@@ -44,7 +44,7 @@ def poll(check: object, timeout: float = 10.0) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--templates", type=int, default=2_000)
+    parser.add_argument("--records", "--templates", dest="templates", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
     from Xlib import display as xdisplay

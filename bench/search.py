@@ -1,6 +1,6 @@
 """Full-text search over 10,000 templates of about 2 KB (FTS5, results loaded as records).
 
-Usage: python bench/search.py [--templates N] [--queries N]
+Usage: python bench/search.py [--records N] [--queries N]
 Bar (DESIGN.md): p95 <= 20 ms. The last line printed is a JSON object.
 """
 
@@ -17,7 +17,7 @@ from common import WORDS, percentile, report, seeded_store
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--templates", type=int, default=10_000)
+    parser.add_argument("--records", "--templates", dest="templates", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=1_000)
     args = parser.parse_args()
     rng = random.Random(5)

@@ -7,7 +7,7 @@ the window, show it) and reports when the window has been shown and painted, its
 filled and the editor ready. Time is wall-clock from just before the spawn, so it
 includes interpreter start and imports. The median of the runs is reported.
 
-Usage: python bench/startup.py [--templates N] [--runs N]
+Usage: python bench/startup.py [--records N] [--runs N]
 Bar (DESIGN.md): startup_s <= 1.5. Last line: one JSON object.
 """
 
@@ -55,7 +55,7 @@ lock.release()
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--templates", type=int, default=10_000)
+    parser.add_argument("--records", "--templates", dest="templates", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     env = os.environ | {"QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}

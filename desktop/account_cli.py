@@ -15,19 +15,20 @@ import sys
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from desktop.store import adoption
-from desktop.store.outbox import State
-from desktop.store.services import Store
 from desktop.sync import account
 from desktop.sync.account import AccountError, Challenge, Cognito, Deployment
 from desktop.sync.errors import MissingCredentials, classify
 
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads on use: the CLI's parser goes without it
+    from desktop.store.services import Store
+
 EXIT_OK, EXIT_FAILED, EXIT_ENVIRONMENT, EXIT_INVALID = 0, 1, 2, 3
-UNSYNCED = (State.PENDING, State.IN_FLIGHT, State.FAILED, State.CONFLICT)
+#: Every queue state (desktop.store.outbox.State's values): all of them are unsynced changes.
+UNSYNCED = ("pending", "in_flight", "failed", "conflict")
 
 
 def add_parsers(commands: Any) -> None:
@@ -244,6 +245,8 @@ def _offline(
     path = account.offline_database_path(home)
     if not path.exists():
         return {}, []
+    from desktop.store import adoption
+
     offline = open_store(path)
     try:
         waiting = adoption.waiting(offline)
@@ -276,6 +279,8 @@ def _owner_email(store: Store) -> str:
 
 
 def _adopt(args: argparse.Namespace, home: Path, open_store: Callable[[Path], Store]) -> int:
+    from desktop.store import adoption
+
     current = account.load_registry(home).signed_in
     if current is None:
         raise AccountError(
@@ -341,7 +346,7 @@ def _forgot(args: argparse.Namespace, home: Path, open_store: Callable[[Path], S
 
 def _unsynced(store: Store) -> int:
     counts = store.queue_counts()
-    return sum(counts.get(state, 0) for state in UNSYNCED)
+    return sum(n for state, n in counts.items() if state in UNSYNCED)
 
 
 def _sign_out(args: argparse.Namespace, home: Path, open_store: Callable[[Path], Store]) -> int:

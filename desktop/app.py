@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop import __version__
-from desktop.store.db import AlreadyRunning, InstanceLock, StoreError, open_database
-from desktop.store.services import Store
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # loaded on use: `sync status` answers without SQLAlchemy (cli.quick)
+    from desktop.store.db import InstanceLock
+    from desktop.store.services import Store
     from desktop.ui.main import MainWindow
 
 APP_NAME = "GravyDesktop"
@@ -104,6 +104,9 @@ def default_database_path() -> Path:
 def open_store(path: Path, version_window_s: float | None = None) -> Store:
     """Open the database at ``path`` (migrating it) and build the store on it: the one way
     the CLI, the window and the self-test open a store."""
+    from desktop.store.db import open_database
+    from desktop.store.services import Store
+
     database = open_database(path)
     if version_window_s is None:
         return Store(database)
@@ -113,6 +116,8 @@ def open_store(path: Path, version_window_s: float | None = None) -> Store:
 def open_for_window(path: Path) -> tuple[Store, InstanceLock]:
     """Take the single-instance lock for ``path`` (one window per database) and open its
     store; :class:`AlreadyRunning` when another window holds it."""
+    from desktop.store.db import AlreadyRunning, InstanceLock
+
     lock = InstanceLock(path.expanduser().resolve(), "app")
     if not lock.acquire():
         raise AlreadyRunning(
@@ -148,6 +153,7 @@ def run_gui(path: Path, follow_account: bool = False) -> int:
     asking at first run, and reopening on another database after a sign-in or sign-out."""
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from desktop.store.db import StoreError
     from desktop.ui import signin
     from desktop.ui.application import make_application
     from desktop.ui.faults import FaultDialogs, explain, log_to_file
@@ -224,6 +230,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         print(f"gravy-desktop: Gravy Desktop is not running with {path}; start it first.")
         return 1
+    answer = cli.quick(args, path)
+    if answer is not None:
+        return answer
+    from desktop.store.db import StoreError
+
     try:
         store = open_store(path)
     except StoreError as error:

@@ -11,37 +11,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from getpass import getuser
 from pathlib import Path
-from typing import Any, NoReturn
-
-from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from desktop import account_cli
-from desktop.domain import InvalidInput
-from desktop.store import transfer
-from desktop.store.outbox import Entry, NoSuchEntry, QueueError, State
-from desktop.store.services import NotFound, Store
-from desktop.sync import tables
-from desktop.sync.config import (
-    SyncSettings,
-    load_secret,
-    load_settings,
-    make_client,
-    save_secret,
-    save_settings,
-)
-from desktop.sync.engine import CycleReport, SyncEngine, last_cycle, last_success
-from desktop.sync.errors import MissingCredentials, classify
-from desktop.sync.push import PushEngine
-from desktop.sync.resolution import Conflict, Resolution, get_conflict, list_conflicts, resolve
+
+# The store (SQLAlchemy), the sync engine and boto3 load where a command needs them:
+# `sync status` and an empty `sync push` answer without them (see `quick`, README).
+if TYPE_CHECKING:
+    from desktop.store.outbox import Entry
+    from desktop.store.services import Store
+    from desktop.sync.config import SyncSettings
+    from desktop.sync.resolution import Conflict
 
 EXIT_OK, EXIT_FAILED, EXIT_ENVIRONMENT, EXIT_INVALID = 0, 1, 2, 3
 #: The largest id or number an argument may hold (SQLite's integers are 64-bit).
@@ -84,6 +69,8 @@ def _unencodable(argv: list[str]) -> int | None:
 def read_stdin(line: bool = False) -> str:
     """Standard input (or its first line) as text; :class:`InvalidInput` if it is not
     valid UTF-8."""
+    from desktop.domain import InvalidInput
+
     stream = getattr(sys.stdin, "buffer", None)
     try:
         if stream is not None:
@@ -97,6 +84,8 @@ def read_stdin(line: bool = False) -> str:
 
 def read_text(name: str) -> str:
     """A file's text ('-': standard input); :class:`InvalidInput` saying why it cannot be."""
+    from desktop.domain import InvalidInput
+
     if name == "-":
         return read_stdin()
     try:
@@ -349,6 +338,8 @@ def _search(args: argparse.Namespace, store: Store) -> int:
 
 
 def _queue(args: argparse.Namespace, store: Store) -> int:
+    from desktop.store.outbox import State
+
     if args.action == "list":
         state = State.FAILED if args.failed else State.CONFLICT if args.conflicts else None
         entries = store.queue_entries(state)
@@ -380,6 +371,8 @@ def _queue(args: argparse.Namespace, store: Store) -> int:
 
 
 def _import(args: argparse.Namespace, store: Store) -> int:
+    from desktop.store import transfer
+
     plan = transfer.read_import(read_text(args.file))
     imported, skipped = ([], []) if args.dry_run else store.import_records(plan.records)
     would = plan.counts() if args.dry_run else {}
@@ -408,6 +401,9 @@ def _import(args: argparse.Namespace, store: Store) -> int:
 
 
 def _export(args: argparse.Namespace, store: Store) -> int:
+    from desktop.domain import InvalidInput
+    from desktop.store import transfer
+
     if args.file == "-":
         document = transfer.backup_document(store.export_sections())
         print(json.dumps(document, indent=1, ensure_ascii=False))
@@ -426,7 +422,15 @@ def _export(args: argparse.Namespace, store: Store) -> int:
 
 def _settings(args: argparse.Namespace, store: Store) -> SyncSettings:
     """The stored settings, with this run's --endpoint-url on top."""
-    settings = load_settings(store)
+    from desktop.sync.config import load_settings
+
+    return _this_run(args, load_settings(store))
+
+
+def _this_run(args: argparse.Namespace, settings: SyncSettings) -> SyncSettings:
+    """``settings`` with this run's --endpoint-url on top."""
+    from getpass import getuser
+
     if args.endpoint_url:
         settings = settings.model_copy(
             update={"endpoint_url": args.endpoint_url, "user_id": settings.user_id or getuser()}
@@ -435,6 +439,18 @@ def _settings(args: argparse.Namespace, store: Store) -> SyncSettings:
 
 
 def _config(args: argparse.Namespace, store: Store) -> int:
+    from pydantic import ValidationError
+
+    from desktop.domain import InvalidInput
+    from desktop.sync.config import (
+        SyncSettings,
+        load_secret,
+        load_settings,
+        save_secret,
+        save_settings,
+    )
+    from desktop.sync.errors import MissingCredentials
+
     settings = load_settings(store)
     if args.action == "set":
         changes = {
@@ -479,6 +495,9 @@ def _config(args: argparse.Namespace, store: Store) -> int:
 
 
 def _tables(args: argparse.Namespace, store: Store) -> int:
+    from desktop.sync import tables
+    from desktop.sync.config import make_client
+
     settings = _settings(args, store)
     if args.action == "cloudformation":
         print(json.dumps(tables.cloudformation(settings.table_prefix), indent=2))
@@ -519,46 +538,97 @@ def _tables(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-def _sync(args: argparse.Namespace, store: Store) -> int:
-    settings = _settings(args, store)
-    counts = store.queue_counts()
+#: Settings keys `quick` reads (equal to desktop.sync.engine's: a test checks them).
+LAST_CYCLE = "sync.last_cycle"
+LAST_SUCCESS = "sync.last_success"
+
+
+def quick(args: argparse.Namespace, path: Path) -> int | None:
+    """``sync status``, and ``sync push`` with nothing to send, answered from a glance at
+    the database (:mod:`desktop.store.peek`) without loading the store (SQLAlchemy), the
+    engine or boto3: headless use runs them from timers. None: run the command the
+    ordinary way (a database to create or migrate, settings never saved, entries to send
+    or to recover, a sync under way, an account mismatch)."""
+    if args.command != "sync" or args.action not in ("status", "push"):
+        return None
+    from desktop.store import peek
+    from desktop.sync.account import OWNER_SETTING
+    from desktop.sync.config import SETTINGS_KEY, SyncSettings
+
+    seen = peek.glance(path, (SETTINGS_KEY, LAST_CYCLE, LAST_SUCCESS, OWNER_SETTING))
+    if seen is None or SETTINGS_KEY not in seen.settings:
+        return None
+    settings = _this_run(args, SyncSettings.model_validate(seen.settings[SETTINGS_KEY]))
+    counts = seen.counts
     if args.action == "status":
-        target = (
-            f"{settings.endpoint_url or settings.region} as {settings.user_id}"
-            if settings.configured
-            else "none configured: changes wait in the queue"
+        last = seen.settings.get(LAST_CYCLE)
+        success = seen.settings.get(LAST_SUCCESS)
+        return _status(
+            args,
+            settings,
+            counts,
+            last if isinstance(last, dict) else None,
+            str(success) if success else None,
         )
-        last = last_cycle(store)
-        success = last_success(store)
-        lines = [f"sync target: {target}"] + [f"{state}: {n}" for state, n in counts.items()]
-        lines.append(f"last successful sync: {success or 'never'}")
-        if last and last.get("state") != "idle":
-            lines.append(f"last attempt ({last['at']}): {last['state']}: {last['message']}")
-        data = {
-            "configured": settings.configured,
-            "queue": counts,
-            "last_success": success,
-            "last_cycle": last,
-        }
-        _print(args, data, lines)
-        return EXIT_FAILED if counts[State.FAILED] or counts[State.CONFLICT] else EXIT_OK
-    if not settings.configured:
-        print("gravy-desktop: no sync target is configured (see `config set`)", file=sys.stderr)
-        return EXIT_ENVIRONMENT
-    if args.action == "run":
-        return _sync_run(args, store, settings)
-    engine = PushEngine(store, make_client(settings), settings)
-    report = engine.drain()
-    after = store.queue_counts()
-    waiting, due = store.queue_backoff()
+    owner = seen.settings.get(OWNER_SETTING)
+    if (
+        not settings.configured
+        or counts["pending"]
+        or counts["in_flight"]
+        or (isinstance(owner, dict) and owner.get("sub") != settings.user_id)
+        or not peek.lock_is_free(path, "sync")
+    ):
+        return None
+    return _pushed(args, 0, 0, 0, 0, 0, "idle", "", counts, 0, None)
+
+
+def _status(
+    args: argparse.Namespace,
+    settings: SyncSettings,
+    counts: dict[str, int],
+    last: dict[str, Any] | None,
+    success: str | None,
+) -> int:
+    target = (
+        f"{settings.endpoint_url or settings.region} as {settings.user_id}"
+        if settings.configured
+        else "none configured: changes wait in the queue"
+    )
+    lines = [f"sync target: {target}"] + [f"{state}: {n}" for state, n in counts.items()]
+    lines.append(f"last successful sync: {success or 'never'}")
+    if last and last.get("state") != "idle":
+        lines.append(f"last attempt ({last['at']}): {last['state']}: {last['message']}")
+    data = {
+        "configured": settings.configured,
+        "queue": counts,
+        "last_success": success,
+        "last_cycle": last,
+    }
+    _print(args, data, lines)
+    return EXIT_FAILED if counts["failed"] or counts["conflict"] else EXIT_OK
+
+
+def _pushed(
+    args: argparse.Namespace,
+    sent: int,
+    retried: int,
+    failed: int,
+    conflicts: int,
+    requests: int,
+    state: str,
+    message: str,
+    after: dict[str, int],
+    waiting: int,
+    due: float | None,
+) -> int:
     summary = {
-        "sent": report.sent,
-        "retrying": report.retried,
-        "failed": report.failed,
-        "conflicts": report.conflicts,
-        "requests": report.requests,
-        "state": report.state,
-        "message": report.message,
+        "sent": sent,
+        "retrying": retried,
+        "failed": failed,
+        "conflicts": conflicts,
+        "requests": requests,
+        "state": state,
+        "message": message,
         "queue": after,
         "in_backoff": waiting,
         "next_attempt_at": _iso(due) if due is not None else None,
@@ -567,10 +637,10 @@ def _sync(args: argparse.Namespace, store: Store) -> int:
         args,
         summary,
         [
-            f"sent {report.sent}, retrying {report.retried}, newly failed {report.failed}, "
-            f"new conflicts {report.conflicts} ({report.requests} requests)",
-            f"queue: {after[State.PENDING]} pending, {after[State.FAILED]} failed, "
-            f"{after[State.CONFLICT]} conflicts",
+            f"sent {sent}, retrying {retried}, newly failed {failed}, "
+            f"new conflicts {conflicts} ({requests} requests)",
+            f"queue: {after['pending']} pending, {after['failed']} failed, "
+            f"{after['conflict']} conflicts",
         ]
         + (
             [
@@ -580,11 +650,44 @@ def _sync(args: argparse.Namespace, store: Store) -> int:
             if due is not None
             else []
         )
-        + ([f"stopped: {report.state}: {report.message}"] if report.state != "idle" else []),
+        + ([f"stopped: {state}: {message}"] if state != "idle" else []),
     )
-    if report.state != "idle":
+    if state != "idle":
         return EXIT_ENVIRONMENT
-    return EXIT_FAILED if after[State.FAILED] or after[State.CONFLICT] else EXIT_OK
+    return EXIT_FAILED if after["failed"] or after["conflict"] else EXIT_OK
+
+
+def _sync(args: argparse.Namespace, store: Store) -> int:
+    from desktop.sync.engine import last_cycle, last_success
+
+    settings = _settings(args, store)
+    counts = {str(state): n for state, n in store.queue_counts().items()}
+    if args.action == "status":
+        return _status(args, settings, counts, last_cycle(store), last_success(store))
+    if not settings.configured:
+        print("gravy-desktop: no sync target is configured (see `config set`)", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    if args.action == "run":
+        return _sync_run(args, store, settings)
+    from desktop.sync.config import make_client
+    from desktop.sync.push import PushEngine
+
+    engine = PushEngine(store, make_client(settings), settings)
+    report = engine.drain()
+    waiting, due = store.queue_backoff()
+    return _pushed(
+        args,
+        report.sent,
+        report.retried,
+        report.failed,
+        report.conflicts,
+        report.requests,
+        report.state,
+        report.message,
+        {str(state): n for state, n in store.queue_counts().items()},
+        waiting,
+        due,
+    )
 
 
 def _iso(epoch: float) -> str:
@@ -592,6 +695,13 @@ def _iso(epoch: float) -> str:
 
 
 def _sync_run(args: argparse.Namespace, store: Store, settings: SyncSettings) -> int:
+    import signal
+    import threading
+
+    from desktop.store.outbox import State
+    from desktop.sync.config import make_client
+    from desktop.sync.engine import CycleReport, SyncEngine
+
     engine = SyncEngine(store, make_client(settings), settings)
 
     def show(report: CycleReport) -> None:
@@ -631,6 +741,8 @@ def _sync_run(args: argparse.Namespace, store: Store, settings: SyncSettings) ->
 
 
 def _conflicts(args: argparse.Namespace, store: Store) -> int:
+    from desktop.sync.resolution import Resolution, get_conflict, list_conflicts, resolve
+
     if args.action == "list":
         found = list_conflicts(store)
         _print(
@@ -692,6 +804,13 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Store], int]] = {
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from desktop.domain import InvalidInput
+    from desktop.store.outbox import NoSuchEntry, QueueError
+    from desktop.store.services import NotFound
+    from desktop.sync.errors import MissingCredentials, classify
+
     try:
         return HANDLERS[args.command](args, store)
     except InvalidInput as error:

@@ -39,13 +39,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from desktop.store import syncstate
-from desktop.store.services import Store
 from desktop.sync.errors import MissingCredentials
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads on use: `sync status` goes without it
+    from desktop.store.services import Store
 
 log = logging.getLogger(__name__)
 
@@ -303,6 +304,8 @@ def not_synced(count: int) -> str:
 
 
 def bound_owner(store: Store) -> dict[str, Any] | None:
+    from desktop.store import syncstate
+
     with store.database.read() as session:
         value = syncstate.get_setting(session, OWNER_SETTING)
     return value if isinstance(value, dict) else None
@@ -311,6 +314,7 @@ def bound_owner(store: Store) -> dict[str, Any] | None:
 def bind_database(store: Store, account: Account, deployment: Deployment) -> None:
     """Bind a database to ``account`` (once: a bound database keeps its owner) and point
     its sync settings at the deployment with the account's sub as the user id."""
+    from desktop.store import syncstate
     from desktop.sync.config import AccountTarget, load_settings, save_settings
 
     owner = bound_owner(store)

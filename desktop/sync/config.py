@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from desktop.store import syncstate
-from desktop.store.services import Store
 from desktop.sync.errors import MissingCredentials
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads on use: `sync status` goes without it
+    from desktop.store.services import Store
 
 KEYRING_SERVICE = "gravy-desktop"
 SETTINGS_KEY = "sync"
@@ -91,6 +92,8 @@ class SyncSettings(BaseModel):
 
 
 def load_settings(store: Store) -> SyncSettings:
+    from desktop.store import syncstate
+
     with store.database.read() as session:
         stored = syncstate.get_setting(session, SETTINGS_KEY)
     settings = SyncSettings.model_validate(stored or {})
@@ -100,6 +103,8 @@ def load_settings(store: Store) -> SyncSettings:
 
 
 def save_settings(store: Store, settings: SyncSettings) -> None:
+    from desktop.store import syncstate
+
     with store.database.write() as session:
         syncstate.put_setting(session, SETTINGS_KEY, settings.model_dump())
 

@@ -19,9 +19,22 @@ Each page of results is applied in transactions of at most ``APPLY_BATCH`` recor
 server's state; one with queued edits is merged or becomes a conflict); the table's
 checkpoint advances in a later transaction, only after the data is committed.
 
+Reading runs one page ahead of applying (a reader thread fetches and decodes the next page
+while this one is written to SQLite), so a first sync costs about what reading alone costs.
+
+A full read remembers, after each page it applied, where the next page starts
+(``RESUME``): a full read cut short (cancelled, offline, the process killed) resumes there
+next time instead of reading the table again from its start. A resumed read infers no
+deletions (it did not see the first pages); the next full read does.
+
+Progress (``progress``): after each page of a table never pulled before, the records read
+so far and, when known, how many there are in all: a ``Select=COUNT`` query per such table
+(:meth:`Puller.count`), run beside the first pages, only on a first sync (README).
+
 Cancelling (``cancel``, the window closing) stops the pull before its next request: what
 was applied stays, the checkpoint of the table being read stays where it was (its pages
-are read again next time), and a full read cut short infers no deletions.
+are read again next time, or from the remembered page on a full read), and a full read
+cut short infers no deletions.
 """
 
 from __future__ import annotations
@@ -29,6 +42,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,6 +66,8 @@ log = logging.getLogger(__name__)
 _ORDER = {entity: i for i, entity in enumerate(PULLED)}
 CHECKPOINT = "pull.checkpoint."  # + table name: ISO time, everything before it was seen
 FULL_AT = "pull.full_at."  # + table name: when the table was last read in full
+#: + table name: {"started", "key"} of a full read under way: where its next page starts
+RESUME = "pull.resume."
 READ_ATTEMPTS = 4
 READ_BACKOFF = Backoff(0.25, 4.0)
 #: Records applied per SQLite transaction. A whole page (1 MB, ~500 templates of 2 KB) held
@@ -122,6 +138,48 @@ def _shift(moment: str, seconds: float) -> str:
     return to_iso(parsed - timedelta(seconds=seconds))
 
 
+def _read_ahead(pages: Iterator[Any]) -> Iterator[Any]:
+    """``pages``, each fetched on a reader thread while the caller handles the one before
+    (its exceptions, ``_Stop`` and ``_Cancelled`` included, are raised to the caller)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="pull-read") as reader:
+        ahead: Future[Any] = reader.submit(next, pages, None)
+        while (page := ahead.result()) is not None:
+            ahead = reader.submit(next, pages, None)
+            yield page
+
+
+class _FirstSync:
+    """The tables a first sync reads (never pulled before), how many of their records were
+    read, and how many there are: counted on a thread of its own beside the first pages."""
+
+    def __init__(
+        self, count: Callable[[str], tuple[int, int]], tables: list[str], read: int
+    ) -> None:
+        self.tables = tables
+        self.read = read
+        self.requests = 0
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="pull-count")
+        self._total: Future[int | None] = self._pool.submit(self._count_all, count)
+
+    def _count_all(self, count: Callable[[str], tuple[int, int]]) -> int | None:
+        total = 0
+        try:
+            for table in self.tables:
+                counted, requests = count(table)
+                total += counted
+                self.requests += requests
+            return total
+        except Exception as error:  # only the progress line depends on it
+            log.info("could not count the records to download: %s", error)
+            return None
+
+    def total(self) -> int | None:
+        return self._total.result() if self._total.done() else None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 class Puller:
     def __init__(
         self,
@@ -144,6 +202,10 @@ class Puller:
         self.reconciler = Reconciler(settings.device_id)
         self.clock = clock
         self.page_size = page_size
+        #: Called (on the pulling thread) after each page of a first sync is applied with
+        #: the records read so far and how many there are in all (None: not counted yet).
+        self.progress: Callable[[int, int | None], None] | None = None
+        self._first: _FirstSync | None = None
 
     def table(self, spec: TableSpec) -> str:
         return self.settings.table_prefix + spec.name
@@ -154,6 +216,7 @@ class Puller:
         """Pull every table: a delta, or in full when asked (``full=True``), when due
         (``full=None``), or when the table was never pulled or lacks its index."""
         report = PullReport()
+        self._first = self._first_sync() if self.progress is not None else None
         with self.store.operation() as op:  # announces what was pulled once, at the end
             try:
                 for spec in pulled_tables():
@@ -162,8 +225,46 @@ class Puller:
                 report.stop = stop.problem
             except _Cancelled:
                 report.cancelled = True
+            finally:
+                if self._first is not None:
+                    self._first.close()  # the count is done now (or given up)
+                    report.requests += self._first.requests
+                    if self.progress is not None:
+                        self.progress(self._first.read, self._first.total())
+                    self._first = None
             op.changed(*report.changed)
         return report
+
+    def _first_sync(self) -> _FirstSync | None:
+        """What a first sync reads, when some table was never pulled (None otherwise)."""
+        fresh, read = [], 0
+        with self.store.database.read() as session:
+            for spec in pulled_tables():
+                name = self.table(spec)
+                if syncstate.get_setting(session, CHECKPOINT + name) is None:
+                    fresh.append(spec)
+                    resume = syncstate.get_setting(session, RESUME + name)
+                    read += int(resume.get("read", 0)) if isinstance(resume, dict) else 0
+        if not fresh:
+            return None
+        by_name = {self.table(spec): spec for spec in fresh}
+        return _FirstSync(lambda name: self.count(by_name[name]), list(by_name), read)
+
+    def count(self, spec: TableSpec) -> tuple[int, int]:
+        """How many of this owner's records ``spec`` holds, and the requests that took
+        (``Select=COUNT``: nothing is transferred, but DynamoDB charges the read capacity
+        of the items it counts)."""
+        operation, request = self._full_request(spec)
+        request["Select"] = "COUNT"
+        counted = requests = 0
+        while not self.cancel.is_set():
+            response = getattr(self.client, operation)(**request)
+            requests += 1
+            counted += int(response.get("Count", 0))
+            if not response.get("LastEvaluatedKey"):
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return counted, requests
 
     def _pull_table(self, spec: TableSpec, full: bool | None, report: PullReport) -> None:
         name = self.table(spec)
@@ -178,7 +279,7 @@ class Puller:
         since = _shift(checkpoint, self.settings.pull_overlap_s)
         try:
             stamp = spec.delta.range_key if spec.delta else None  # updatedAt, or createdAt
-            for items in self._delta_pages(spec, since, report):
+            for items, _ in self._delta_pages(spec, since, report):
                 self._apply(spec, items, report)
                 newest = max((str(i.get(stamp or "", "")) for i in items), default="")
                 if newest:
@@ -202,10 +303,23 @@ class Puller:
     def _full(self, spec: TableSpec, started: str, report: PullReport) -> None:
         name = self.table(spec)
         report.full_tables.append(name)
+        with self.store.database.read() as session:
+            resume = syncstate.get_setting(session, RESUME + name)
+        start_key = None
+        if isinstance(resume, dict) and resume.get("key") and resume.get("started"):
+            # A full read cut short: on from its next page, as of when it began.
+            started, start_key = str(resume["started"]), resume["key"]
+            log.info("%s: resuming a full read begun at %s", name, started)
         seen: set[str] = set()
         try:
-            for items in self._all_pages(spec, report):
+            for items, last in self._all_pages(spec, report, start_key=start_key):
                 seen.update(self._apply(spec, items, report))
+                first = self._first if self._first and name in self._first.tables else None
+                if first is not None:
+                    first.read += len(items)
+                self._remember(name, started, last, first.read if first else 0)
+                if first is not None and self.progress is not None:
+                    self.progress(first.read, first.total())
         except _Stop as stop:
             if not (spec.owner_index and _missing_index(stop.problem)):
                 raise
@@ -213,8 +327,17 @@ class Puller:
             missing = f"{name}.{spec.owner_index}"
             if missing not in report.missing_indexes:
                 report.missing_indexes.append(missing)
-            for items in self._all_pages(spec, report, use_index=False):
+            start_key = None
+            for items, _ in self._all_pages(spec, report, use_index=False):
                 seen.update(self._apply(spec, items, report))
+        if start_key is not None:
+            # Resumed: the first pages were read by the earlier run, so what is missing
+            # from `seen` may well be on the server. Deletions wait for the next full read.
+            with self.store.database.write() as session:
+                syncstate.put_setting(session, CHECKPOINT + name, started)
+                syncstate.put_setting(session, FULL_AT + name, started)
+                syncstate.put_setting(session, RESUME + name, None)
+            return
         # What this device knows from the server but the server no longer has: deleted.
         entities = [e for e in PULLED if CODECS[e].table is spec]
         with self.store.database.read() as session:
@@ -236,6 +359,17 @@ class Puller:
         with self.store.database.write() as session:
             syncstate.put_setting(session, CHECKPOINT + name, started)
             syncstate.put_setting(session, FULL_AT + name, started)
+            syncstate.put_setting(session, RESUME + name, None)
+
+    def _remember(self, table: str, started: str, last: dict[str, Any] | None, read: int) -> None:
+        """Where the full read of ``table`` begun at ``started`` goes on (None: at its end),
+        and how many records a first sync has read so far."""
+        with self.store.database.write() as session:
+            syncstate.put_setting(
+                session,
+                RESUME + table,
+                {"started": started, "key": last, "read": read} if last else None,
+            )
 
     # -- reading --------------------------------------------------------------------------
 
@@ -263,23 +397,30 @@ class Puller:
 
     def _paged(
         self, operation: str, report: PullReport, request: dict[str, Any]
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any] | None]]:
+        """Each page's items (decoded) and the key the next page starts at (None: the
+        last page), read one page ahead of the caller."""
         if self.page_size:
             request["Limit"] = self.page_size
+        return _read_ahead(self._pages(operation, report, request))
+
+    def _pages(
+        self, operation: str, report: PullReport, request: dict[str, Any]
+    ) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any] | None]]:
         while True:
             response = self._call(operation, report, **request)
             items = [codec.deserialize(item) for item in response.get("Items", [])]
             report.received += len(items)
-            if items:
-                yield items
             last = response.get("LastEvaluatedKey")
+            if items or not last:
+                yield items, last
             if not last:
                 return
             request["ExclusiveStartKey"] = last
 
     def _delta_pages(
         self, spec: TableSpec, since: str, report: PullReport
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any] | None]]:
         index = spec.delta
         assert index is not None and index.range_key is not None
         request = {
@@ -295,8 +436,19 @@ class Puller:
         return self._paged("query", report, request)
 
     def _all_pages(
-        self, spec: TableSpec, report: PullReport, use_index: bool = True
-    ) -> Iterator[list[dict[str, Any]]]:
+        self,
+        spec: TableSpec,
+        report: PullReport,
+        use_index: bool = True,
+        start_key: dict[str, Any] | None = None,
+    ) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any] | None]]:
+        operation, request = self._full_request(spec, use_index)
+        if start_key is not None:
+            request["ExclusiveStartKey"] = start_key
+        return self._paged(operation, report, request)
+
+    def _full_request(self, spec: TableSpec, use_index: bool = True) -> tuple[str, dict[str, Any]]:
+        """The operation and request that read this owner's records of ``spec`` in full."""
         owner_index = next((i for i in spec.indexes if i.name == spec.owner_index), None)
         if owner_index is not None and not use_index:
             request: dict[str, Any] = {
@@ -305,7 +457,7 @@ class Puller:
                 "ExpressionAttributeNames": {"#owner": owner_index.hash_key},
                 "ExpressionAttributeValues": {":owner": {"S": self.user_id}},
             }
-            return self._paged("scan", report, request)
+            return "scan", request
         if owner_index is not None:  # not owner-keyed, but one owner's items are an index
             request = {
                 "TableName": self.table(spec),
@@ -314,7 +466,7 @@ class Puller:
                 "ExpressionAttributeNames": {"#owner": owner_index.hash_key},
                 "ExpressionAttributeValues": {":owner": {"S": self.user_id}},
             }
-            return self._paged("query", report, request)
+            return "query", request
         if spec.owner_key is None:
             # No owner in the keys: this owner's pages, and the web app's (it has no users).
             request = {
@@ -323,14 +475,14 @@ class Puller:
                 "ExpressionAttributeNames": {"#owner": "ownerId"},
                 "ExpressionAttributeValues": {":owner": {"S": self.user_id}},
             }
-            return self._paged("scan", report, request)
+            return "scan", request
         request = {
             "TableName": self.table(spec),
             "KeyConditionExpression": "#owner = :owner",
             "ExpressionAttributeNames": {"#owner": spec.owner_key},
             "ExpressionAttributeValues": {":owner": {"S": self.user_id}},
         }
-        return self._paged("query", report, request)
+        return "query", request
 
     def _get(self, entity: str, record_id: str, report: PullReport) -> dict[str, Any] | None:
         c = CODECS[entity]

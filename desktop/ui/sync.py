@@ -48,6 +48,8 @@ class SyncStatus:
     #: them have left the queue since (records, like ``queued``: not queue entries).
     to_send: int = 0
     sent_this_cycle: int = 0
+    downloaded: int = 0  # records read so far by a first sync
+    download_total: int | None = None  # how many it reads in all, once counted
 
     @property
     def text(self) -> str:
@@ -70,6 +72,7 @@ class SyncController(QObject):
     status_changed = Signal(object)  # SyncStatus
     cycle_finished = Signal(object)  # CycleReport
     _progress = Signal(int)  # changed records still waiting, from the sync thread
+    _downloading = Signal(int, object)  # a first sync's records read, of (None: uncounted)
 
     def __init__(
         self,
@@ -102,6 +105,7 @@ class SyncController(QObject):
         self._retell = QTimer(self, interval=RETELL_MS)
         self._retell.timeout.connect(lambda: self.status_changed.emit(self.status))
         self._retell.start()
+        self._downloading.connect(self._on_download)
         self.refresh()
 
     # -- triggers -------------------------------------------------------------------------
@@ -130,17 +134,28 @@ class SyncController(QObject):
             self._again = True
             return
         settings = load_settings(self.store)
+        # The counts are current (every store change refreshes them); counting again
+        # costs a second with 100,000 queued entries, at every start (bench/startup.py).
         if not settings.configured:
-            self.refresh()
+            self._emit(replace(self.status, mode="not configured", target=""))
             self._next_cycle(EngineState.SETUP)  # look again then (the CLI may set it up)
             return
         self._running = True
         # The next scheduled cycle is counted from this one's end: one left pending (an
         # offline retry) would fire during it and run one more cycle after it.
         self._interval.stop()
-        counts = self._counts()
         self._counted_at = 0.0
-        self._emit(replace(counts, mode="syncing", to_send=counts.queued, sent_this_cycle=0))
+        status = self.status
+        self._emit(
+            replace(
+                status,
+                mode="syncing",
+                to_send=status.queued,
+                sent_this_cycle=0,
+                downloaded=0,
+                download_total=None,
+            )
+        )
         self.tasks.run(lambda: self._cycle(settings, full), self._finished, self._crashed)
 
     # -- the cycle, on a worker thread ----------------------------------------------------
@@ -157,6 +172,7 @@ class SyncController(QObject):
                     progress=lambda _report: self._count_progress(),
                     cancel=self._cancel,
                 )
+                self._engine.puller.progress = self._downloading.emit
                 self._engine_settings = settings
             return self._engine.run_once(full)
 
@@ -176,6 +192,10 @@ class SyncController(QObject):
             status = self.status
             sent = max(0, min(status.to_send, status.to_send - waiting))
             self._emit(replace(status, mode="syncing", queued=waiting, sent_this_cycle=sent))
+
+    def _on_download(self, read: int, total: int | None) -> None:
+        if self._running:
+            self._emit(replace(self.status, mode="syncing", downloaded=read, download_total=total))
 
     def _finished(self, report: CycleReport) -> None:
         self._running = False

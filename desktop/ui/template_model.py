@@ -76,7 +76,6 @@ class TemplateListModel(QAbstractListModel):
 
     def reload(self) -> None:
         self.beginResetModel()
-        self._badges = self._store.queue_states()
         behind = False
         self._previews = {}
         if self._query:
@@ -91,12 +90,17 @@ class TemplateListModel(QAbstractListModel):
         else:
             self._items = self._page(0)
             self._exhausted = len(self._items) < PAGE_SIZE
+        self._badges = self._queue_states(self._items)
         self.endResetModel()
         if behind:
             self.index_behind.emit()
 
+    def _queue_states(self, items: list[domain.TemplateSummary]) -> dict[str, State]:
+        """The badges of these rows only (the queue may hold 100,000 entries)."""
+        return self._store.queue_states([record_key("template", t.templateId) for t in items])
+
     def refresh_badges(self) -> None:
-        self._badges = self._store.queue_states()
+        self._badges = self._queue_states(self._items)
         if self._items:
             self.dataChanged.emit(self.index(0), self.index(len(self._items) - 1))
 
@@ -113,6 +117,7 @@ class TemplateListModel(QAbstractListModel):
             start = len(self._items)
             self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
             self._items.extend(more)
+            self._badges.update(self._queue_states(more))
             self.endInsertRows()
 
     def badge(self, row: int) -> State | None:

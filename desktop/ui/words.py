@@ -46,12 +46,21 @@ def ago(stamp: str | None, now: datetime | None = None) -> str:
     return then.strftime("%d %b %Y").lstrip("0")
 
 
+def downloading(read: int, total: int | None) -> str:
+    """A first sync's progress: ``Downloading 3,400 of 10,000``."""
+    if total is None:
+        return f"Downloading - {read:,} so far"
+    return f"Downloading {min(read, total):,} of {total:,}"
+
+
 def status_line(status: SyncStatus, now: datetime | None = None) -> str:
     """One line for the status bar: the state first, then what waits, failed or needs a
     decision, counted as changed records (a template and its version are one change)."""
     mode, parts = status.mode, []
     if mode == "not configured":
         parts.append(f"Sync is not set up - {KEPT}")
+    elif mode == "syncing" and status.downloaded and not status.sent_this_cycle:
+        parts.append(downloading(status.downloaded, status.download_total))
     elif mode == "syncing" and status.sent_this_cycle:
         parts.append(f"Syncing - {status.sent_this_cycle} of {changes(status.to_send)} sent")
     elif mode == "syncing" and status.to_send:
