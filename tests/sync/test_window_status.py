@@ -4,6 +4,7 @@ progress counted in changed records (a template and its version are one change).
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta, tzinfo
 
@@ -13,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from desktop.app import build_window
 from desktop.store.services import Store
 from desktop.sync.config import save_settings
+from desktop.sync.schedule import Schedule
 from desktop.ui import sync as ui_sync
 from desktop.ui import words
 from desktop.ui.main import MainWindow
@@ -102,7 +104,8 @@ def test_a_sync_after_going_offline_is_not_followed_by_the_offline_retry(
     prefix: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(ui_sync, "OFFLINE_RETRY_MS", 300)
+    # An offline cycle is retried after 0.3 s here instead of 15 s (desktop/sync/schedule.py).
+    monkeypatch.setattr(ui_sync, "Schedule", functools.partial(Schedule, offline_retry_s=0.3))
     save_settings(store, settings_for(f"http://127.0.0.1:{free_port()}", prefix))
     window = window_for(qtbot, store)
     store.create_template("Written on a train")

@@ -25,26 +25,29 @@ class Cycle:
         self.died_on.append(threading.current_thread().name)
 
 
-def _allocate_in_a_worker() -> None:
+def _allocate_in_a_worker() -> list[list[int]]:
     """What the sync engine does all day: make many container objects (each counts
-    towards a collection) on its own thread."""
+    towards a collection) on its own thread; they are handed back, so they still count
+    when the worker is done."""
+    made: list[list[int]] = []
 
     def work() -> None:
-        kept = [[index] for index in range(100_000)]
-        del kept
+        made.extend([index] for index in range(100_000))
 
     worker = threading.Thread(target=work, name="sync-worker")
     worker.start()
     worker.join()
+    return made
 
 
 def test_a_cycle_with_a_qt_object_dies_on_the_gui_thread(qtbot: QtBot) -> None:
     assert not gc.isenabled(), "the suite runs as the app does (tests/conftest.py)"
     died_on: list[str] = []
     Cycle(died_on)
-    _allocate_in_a_worker()
+    made = _allocate_in_a_worker()
     assert died_on == [], "nothing was collected in the worker"
     qtbot.waitUntil(lambda: died_on == [threading.main_thread().name], timeout=5_000)
+    del made
 
 
 def test_the_application_collects_on_its_own_thread_and_only_when_due(qtbot: QtBot) -> None:
