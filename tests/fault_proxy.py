@@ -29,7 +29,8 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+
+from tests.loopback import Running
 
 PREFIX = "com.amazonaws.dynamodb.v20120810#"
 ANSWERS = {
@@ -51,7 +52,7 @@ ANSWERS = {
 MODES = ("500", "503", "throttle", "throughput", "reset", "lost_ack", "delay")
 
 
-class FaultProxy:
+class FaultProxy(Running):
     def __init__(
         self,
         target_port: int,
@@ -215,17 +216,6 @@ class FaultProxy:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-    def __enter__(self) -> FaultProxy:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _key_text(table: str, item: dict[str, dict[str, str]]) -> str:

@@ -28,7 +28,28 @@ def listening(port: int) -> bool:
         return False
 
 
-class LocalServer:
+class Running:
+    """A server the tests start and stop, also as a context manager."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class LocalServer(Running):
     """One child process serving on ``127.0.0.1:port``."""
 
     name = "the server"
@@ -84,14 +105,3 @@ class LocalServer:
 
     def start(self, timeout_s: float = 60.0) -> Self:
         raise NotImplementedError
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

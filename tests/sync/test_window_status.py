@@ -11,25 +11,17 @@ from datetime import datetime, timedelta, tzinfo
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.app import build_window
 from desktop.store.services import Store
 from desktop.sync.config import save_settings
 from desktop.sync.schedule import Schedule
 from desktop.ui import sync as ui_sync
 from desktop.ui import words
-from desktop.ui.main import MainWindow
 from desktop.ui.sync import SyncStatus
 from tests.dynamodb_local import DynamoDBLocal, free_port
 from tests.sync.conftest import settings_for
+from tests.ui.helpers import shown_window
 
 pytestmark = [pytest.mark.dynamodb, pytest.mark.usefixtures("isolated_qsettings")]
-
-
-def window_for(qtbot: QtBot, store: Store) -> MainWindow:
-    window = build_window(store, start_sync=False)
-    qtbot.addWidget(window)
-    window.show()
-    return window
 
 
 def test_changes_waiting_then_synced_and_the_time_since_stays_true(
@@ -41,7 +33,7 @@ def test_changes_waiting_then_synced_and_the_time_since_stays_true(
 ) -> None:
     monkeypatch.setattr(ui_sync, "RETELL_MS", 50)
     save_settings(store, settings_for(dynamodb_local.endpoint_url, prefix))
-    window = window_for(qtbot, store)
+    window = shown_window(qtbot, store)
     for title in ("One", "Two", "Three"):
         store.create_template(title, content=f"<p>{title}</p>")
     assert window.sync_status.text() == "3 changes waiting to sync"
@@ -66,7 +58,7 @@ def test_progress_counts_changed_records_not_queue_entries(
     qtbot: QtBot, store: Store, dynamodb_local: DynamoDBLocal, prefix: str
 ) -> None:
     save_settings(store, settings_for(dynamodb_local.endpoint_url, prefix))
-    window = window_for(qtbot, store)
+    window = shown_window(qtbot, store)
     for number in range(120):  # each: the template and its first version, two entries
         store.create_template(f"Letter {number}", content=f"<p>Text {number}</p>")
     assert window.sync_status.text() == "120 changes waiting to sync"
@@ -107,7 +99,7 @@ def test_a_sync_after_going_offline_is_not_followed_by_the_offline_retry(
     # An offline cycle is retried after 0.3 s here instead of 15 s (desktop/sync/schedule.py).
     monkeypatch.setattr(ui_sync, "Schedule", functools.partial(Schedule, offline_retry_s=0.3))
     save_settings(store, settings_for(f"http://127.0.0.1:{free_port()}", prefix))
-    window = window_for(qtbot, store)
+    window = shown_window(qtbot, store)
     store.create_template("Written on a train")
     with qtbot.waitSignal(window.sync.cycle_finished, timeout=30_000):
         window.sync_button.click()

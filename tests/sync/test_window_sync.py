@@ -10,7 +10,6 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.app import build_window
 from desktop.store.services import Store
 from desktop.sync.config import load_settings, save_settings
 from desktop.ui.main import MainWindow
@@ -19,16 +18,9 @@ from desktop.ui.tasks import Tasks
 from tests.dynamodb_local import DynamoDBLocal, free_port
 from tests.fault_proxy import FaultProxy
 from tests.sync.conftest import USER, DeviceFactory, Server, settings_for
-from tests.ui.helpers import open_template, shoot, titles
+from tests.ui.helpers import open_template, shoot, shown_window, titles
 
 pytestmark = [pytest.mark.dynamodb, pytest.mark.usefixtures("isolated_qsettings")]
-
-
-def window_for(qtbot: QtBot, store: Store) -> MainWindow:
-    window = build_window(store, start_sync=False)
-    qtbot.addWidget(window)
-    window.show()
-    return window
 
 
 def sync_and_wait(qtbot: QtBot, window: MainWindow, full: bool | None = None) -> Any:
@@ -41,7 +33,7 @@ def test_edits_made_offline_go_out_when_the_server_is_reachable(
     qtbot: QtBot, store: Store, dynamodb_local: DynamoDBLocal, prefix: str, server: Server
 ) -> None:
     save_settings(store, settings_for(f"http://127.0.0.1:{free_port()}", prefix))  # offline
-    window = window_for(qtbot, store)
+    window = shown_window(qtbot, store)
     template = store.create_template("Written on a train")
     open_template(window, "Written on a train")
     qtbot.keyClicks(window.editor.body, "Every word")
@@ -72,7 +64,7 @@ def test_a_conflict_shows_in_the_panel_and_keeping_mine_updates_the_server(
     base = "<p>Dear [[name]],</p><p>Thanks for your order.</p>"
     template = bob.store.create_template("Order", content=base)
     bob.sync()
-    window = window_for(qtbot, ann.store)
+    window = shown_window(qtbot, ann.store)
     sync_and_wait(qtbot, window)
     assert titles(window) == ["Order"]
     bob.store.update_template(template.templateId, content=base.replace("Thanks", "Many thanks"))
@@ -102,7 +94,7 @@ def test_a_failed_change_shows_its_reason_and_retry_sends_it(
     qtbot: QtBot, store: Store, proxy: FaultProxy, prefix: str, server: Server
 ) -> None:
     save_settings(store, settings_for(proxy.endpoint_url, prefix))
-    window = window_for(qtbot, store)
+    window = shown_window(qtbot, store)
     template = store.create_template("Refused at first")
     proxy.fail_next("denied", count=20, operation="BatchExecuteStatement")  # a narrow IAM policy
     sync_and_wait(qtbot, window)
@@ -132,7 +124,7 @@ def test_settings_keep_the_secret_in_the_keyring_and_create_the_tables(
     memory_keyring: Any,
     db_path: Any,
 ) -> None:
-    window = window_for(qtbot, store)
+    window = shown_window(qtbot, store)
     assert "Set up sync" in window.sync_status.text()
     dialog = SettingsDialog(store, window.tasks, window)
     qtbot.addWidget(dialog)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pytestqt.qtbot import QtBot
+
+from desktop.app import build_window
+from desktop.store.services import Store
 from desktop.ui.main import MainWindow
 
 SCREENSHOTS = Path(os.environ.get("GRAVY_SCREENSHOTS", Path(__file__).parents[2] / "screenshots"))
@@ -26,3 +30,11 @@ def titles(window: MainWindow) -> list[str]:
 def open_template(window: MainWindow, title: str) -> None:
     row = titles(window).index(title)
     window.list.setCurrentIndex(window.model.index(row))
+
+
+def shown_window(qtbot: QtBot, store: Store) -> MainWindow:
+    """The window on ``store``, shown, its sync not started (a test starts it by a click)."""
+    window = build_window(store, start_sync=False)
+    qtbot.addWidget(window)
+    window.show()
+    return window
