@@ -17,6 +17,22 @@ def gravy(
     return subprocess.run(command, capture_output=True, text=True, input=stdin, timeout=60)
 
 
+def configure(db: Path, endpoint: str, prefix: str) -> None:
+    """Point ``db`` at a DynamoDB endpoint and table prefix, as user ann, by the CLI."""
+    result = gravy(
+        "config",
+        "set",
+        "--user-id",
+        "ann",
+        "--table-prefix",
+        prefix,
+        "--endpoint-url",
+        endpoint,
+        db=db,
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_version_from_the_installed_console_script() -> None:
     script = Path(sys.executable).with_name("gravy-desktop")
     assert script.exists(), "pip install put the gravy-desktop entry point beside python"

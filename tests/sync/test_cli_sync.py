@@ -14,7 +14,7 @@ import pytest
 from tests.dynamodb_local import DynamoDBLocal, free_port
 from tests.fault_proxy import FaultProxy
 from tests.sync.conftest import Server
-from tests.test_cli import gravy
+from tests.test_cli import configure, gravy
 
 pytestmark = pytest.mark.dynamodb
 
@@ -23,7 +23,7 @@ def test_tables_create_then_push_and_status(
     db_path: Path, dynamodb_local: DynamoDBLocal, prefix: str, server: Server
 ) -> None:
     assert gravy("sync", "status", db=db_path).stdout.startswith("sync target: none configured")
-    _configure(db_path, dynamodb_local.endpoint_url, prefix)
+    configure(db_path, dynamodb_local.endpoint_url, prefix)
     created = gravy("tables", "create", db=db_path)
     assert created.returncode == 0 and "all tables ready" in created.stdout
     assert gravy("tables", "create", db=db_path).returncode == 0, "safe to run twice"
@@ -51,7 +51,7 @@ def test_push_while_offline_exits_2_and_keeps_everything(db_path: Path, prefix: 
 def test_push_says_what_waits_in_backoff_and_when_it_is_due(
     db_path: Path, prefix: str, proxy: FaultProxy
 ) -> None:
-    _configure(db_path, proxy.endpoint_url, prefix)
+    configure(db_path, proxy.endpoint_url, prefix)
     for title in ("One", "Two", "Three"):
         gravy("templates", "add", title, db=db_path)
     proxy.fail_next("503", count=10)  # the first tries and the drain's short retries
@@ -75,27 +75,12 @@ def test_the_secret_goes_to_the_keyring_and_is_never_shown(db_path: Path) -> Non
         assert b"s3cr3t-value" not in path.read_bytes()
 
 
-def _configure(db: Path, endpoint: str, prefix: str) -> None:
-    result = gravy(
-        "config",
-        "set",
-        "--user-id",
-        "ann",
-        "--table-prefix",
-        prefix,
-        "--endpoint-url",
-        endpoint,
-        db=db,
-    )
-    assert result.returncode == 0, result.stderr
-
-
 def test_sync_run_and_conflicts_from_the_command_line(
     tmp_path: Path, dynamodb_local: DynamoDBLocal, prefix: str, server: Server
 ) -> None:
     laptop, desktop = tmp_path / "laptop.db", tmp_path / "desktop.db"
     for db in (laptop, desktop):
-        _configure(db, dynamodb_local.endpoint_url, prefix)
+        configure(db, dynamodb_local.endpoint_url, prefix)
     base = "<p>Dear [[name]],</p><p>Welcome.</p>"
     template_id = gravy("templates", "add", "Welcome", "--content", base, db=laptop).stdout.strip()
     assert gravy("sync", "run", db=laptop).returncode == 0
@@ -136,7 +121,7 @@ def test_sync_run_watch_keeps_syncing_until_stopped(
     tmp_path: Path, dynamodb_local: DynamoDBLocal, prefix: str, server: Server
 ) -> None:
     db = tmp_path / "server.db"
-    _configure(db, dynamodb_local.endpoint_url, prefix)
+    configure(db, dynamodb_local.endpoint_url, prefix)
     watcher = subprocess.Popen(
         [
             sys.executable,

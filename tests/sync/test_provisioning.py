@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.dynamodb_local import DynamoDBLocal
-from tests.test_cli import gravy
+from tests.test_cli import configure, gravy
 
 pytestmark = pytest.mark.dynamodb
 
@@ -84,21 +84,6 @@ def seed_tables(client: Any, prefix: str) -> None:
 def indexes(client: Any, table: str) -> dict[str, dict[str, Any]]:
     described = client.describe_table(TableName=table)["Table"]
     return {i["IndexName"]: i for i in described.get("GlobalSecondaryIndexes", [])}
-
-
-def configure(db: Path, endpoint: str, prefix: str) -> None:
-    result = gravy(
-        "config",
-        "set",
-        "--user-id",
-        "ann",
-        "--table-prefix",
-        prefix,
-        "--endpoint-url",
-        endpoint,
-        db=db,
-    )
-    assert result.returncode == 0, result.stderr
 
 
 def test_indexes_added_to_a_provisioned_table_get_its_throughput(

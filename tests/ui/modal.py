@@ -154,3 +154,20 @@ def cancel(dialog: QWidget) -> None:
 
 
 __all__ = ["Answers", "answer", "cancel", "click_button", "press", "reactivate", "type_text"]
+
+
+def when_modal(action: Callable[[QWidget], None], above: QWidget | None = None) -> None:
+    """Run ``action`` on the next active modal dialog (other than ``above``) once it is
+    open, then close it (a failed check must not leave the test waiting on the dialog)."""
+
+    def run() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or dialog is above or not dialog.isActiveWindow():
+            QTimer.singleShot(20, run)
+            return
+        try:
+            action(dialog)
+        finally:
+            dialog.close()
+
+    QTimer.singleShot(0, run)

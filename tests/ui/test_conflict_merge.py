@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QPalette, QTextCursor
-from PySide6.QtWidgets import QApplication, QMessageBox, QTextEdit, QWidget
+from PySide6.QtWidgets import QMessageBox, QTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.app import build_window
@@ -19,6 +19,7 @@ from desktop.ui import theme
 from desktop.ui.panels import MergeDialog
 from tests.sync.conftest import USER, DeviceFactory, Server, device_for, prefix, server
 from tests.ui.helpers import shoot
+from tests.ui.modal import when_modal
 
 __all__ = ["device_for", "prefix", "server"]  # the sync fixtures, used here too
 pytestmark = pytest.mark.dynamodb
@@ -31,22 +32,6 @@ BASE = "<p>Dear [[name]],</p><p>Thank you for applying.</p><p>Best regards</p>"
 def _light_afterwards() -> Iterator[None]:
     yield
     theme.apply("system", Qt.ColorScheme.Unknown)
-
-
-def when_modal(action: Callable[[QWidget], None], above: QWidget | None = None) -> None:
-    """Run ``action`` on the next active modal dialog (not ``above``), then close it."""
-
-    def run() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is None or dialog is above or not dialog.isActiveWindow():
-            QTimer.singleShot(20, run)
-            return
-        try:
-            action(dialog)
-        finally:
-            dialog.close()
-
-    QTimer.singleShot(0, run)
 
 
 def click_in(view: QTextEdit, block_number: int) -> None:

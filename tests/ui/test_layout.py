@@ -8,14 +8,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QLabel,
     QLineEdit,
@@ -35,6 +34,7 @@ from desktop.ui.dialogs import VersionsDialog
 from desktop.ui.main import MIN_SIZE, MainWindow
 from desktop.ui.settings import SettingsDialog
 from tests.ui.helpers import SCREENSHOTS, open_template, shoot
+from tests.ui.modal import when_modal
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 LEFT = Qt.MouseButton.LeftButton
@@ -46,20 +46,6 @@ def _platform_appearance_afterwards() -> Iterator[None]:
     theme.apply("system", Qt.ColorScheme.Unknown)
 
 
-def when_modal(action: Callable[[QWidget], None]) -> None:
-    def run() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is None or not dialog.isActiveWindow():
-            QTimer.singleShot(20, run)
-            return
-        try:
-            action(dialog)
-        finally:
-            dialog.close()
-
-    QTimer.singleShot(0, run)
-
-
 def activate(qtbot: QtBot, window: QWidget) -> None:
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
@@ -68,7 +54,6 @@ def activate(qtbot: QtBot, window: QWidget) -> None:
 RUN = """
 import json, sys
 from pathlib import Path
-from desktop.store.db import open_database
 from desktop.store.db import open_database
 from desktop.store.services import Store
 from desktop.app import build_window

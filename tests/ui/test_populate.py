@@ -17,6 +17,7 @@ from desktop.store.services import Store
 from desktop.ui.dialogs import PopulateDialog
 from desktop.ui.main import MainWindow
 from tests.ui.helpers import open_template, shoot
+from tests.ui.modal import when_modal
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 LEFT = Qt.MouseButton.LeftButton
@@ -24,22 +25,6 @@ OFFER = (
     "<p>Dear [[name]],</p><p>We are glad to offer you the post in [[country]].</p>"
     "<ul><li>Start: [[start]]</li><li>Salary: agreed</li></ul><p>Best regards</p>"
 )
-
-
-def when_modal(action: Callable[[QWidget], None], above: QWidget | None = None) -> None:
-    """Run ``action`` on the next modal dialog (other than ``above``) once it is open."""
-
-    def run() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is None or dialog is above or not dialog.isActiveWindow():
-            QTimer.singleShot(20, run)
-            return
-        try:
-            action(dialog)
-        finally:
-            dialog.close()  # a failed check must not leave the test waiting on the dialog
-
-    QTimer.singleShot(0, run)
 
 
 def button(box: QWidget, text: str) -> QPushButton:
