@@ -14,8 +14,7 @@ from desktop.sync import tables
 from desktop.sync.tables import SHARES, VERSIONS
 from tests.dynamodb_local import DynamoDBLocal
 from tests.sync.conftest import Server
-from tests.sync.test_cli_sync import _configure
-from tests.test_cli import gravy
+from tests.test_cli import configure, gravy
 
 pytestmark = pytest.mark.dynamodb
 
@@ -79,7 +78,7 @@ def test_tables_migrate_rebuilds_old_keys_and_keeps_every_item(
         "createdAt": "2026-11-01T10:00:00.000Z",
     }
     server.put("GravyTemplateShares", share)
-    _configure(db_path, dynamodb_local.endpoint_url, old_prefix)
+    configure(db_path, dynamodb_local.endpoint_url, old_prefix)
 
     refused = gravy("tables", "create", db=db_path)
     assert refused.returncode == 2
@@ -116,7 +115,7 @@ def test_a_migration_that_would_merge_items_stops_with_a_plain_message_and_keeps
     clash = "v-1763900000000-samesame1"
     server.put("GravyTemplateVersions", old_version(1, clash))
     server.put("GravyTemplateVersions", old_version(2, clash))  # same id, another template
-    _configure(db_path, dynamodb_local.endpoint_url, old_prefix)
+    configure(db_path, dynamodb_local.endpoint_url, old_prefix)
 
     failed = gravy("tables", "migrate", db=db_path)
     assert failed.returncode == 2
@@ -138,7 +137,7 @@ def test_an_interrupted_migration_resumes_from_the_backup(
     tables._back_up(dynamodb, versions, versions + "-backup", schema, 60, print)
     dynamodb.delete_table(TableName=versions)
     tables._wait_gone(dynamodb, versions, time.monotonic() + 60)
-    _configure(db_path, dynamodb_local.endpoint_url, old_prefix)
+    configure(db_path, dynamodb_local.endpoint_url, old_prefix)
 
     resumed = gravy("tables", "migrate", db=db_path)
     assert resumed.returncode == 0, resumed.stderr
