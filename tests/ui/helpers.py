@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
 from desktop.app import build_window
@@ -38,3 +39,11 @@ def shown_window(qtbot: QtBot, store: Store) -> MainWindow:
     qtbot.addWidget(window)
     window.show()
     return window
+
+
+def menu_action(window: MainWindow, text: str) -> QAction:
+    """The window's menu action named ``text`` (without its '&'), to trigger as a menu does."""
+    for action in window.findChildren(QAction):
+        if action.text().replace("&", "") == text:
+            return action
+    raise AssertionError(f"no menu action {text!r}")

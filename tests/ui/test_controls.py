@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -17,18 +16,11 @@ from desktop.store.outbox import State
 from desktop.store.services import Store
 from desktop.ui.dialogs import ImportDialog
 from desktop.ui.main import MainWindow
-from tests.ui.helpers import open_template, titles
+from tests.ui.helpers import menu_action, open_template, titles
 from tests.ui.modal import answer, cancel, click_button, press, reactivate, type_text
 
 LEFT = Qt.MouseButton.LeftButton
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
-
-
-def menu_action(window: MainWindow, text: str) -> QAction:
-    for action in window.findChildren(QAction):
-        if action.text().replace("&", "") == text:
-            return action
-    raise AssertionError(f"no menu action {text!r}")
 
 
 def test_new_snippet_preset_and_page_buttons_ask_for_a_name(

@@ -23,7 +23,7 @@ from desktop.ui.main import PAGE_SIZE, MainWindow
 from desktop.ui.sync import SyncController
 from desktop.ui.tasks import Tasks
 from desktop.ui.undo import Edits
-from tests.ui.helpers import open_template, shoot, titles
+from tests.ui.helpers import menu_action, open_template, shoot, titles
 
 
 def test_first_run_says_changes_wait_for_a_sync_target(window: MainWindow, store: Store) -> None:
@@ -141,7 +141,7 @@ def test_insert_snippet_from_the_searchable_picker(
     cursor = window.editor.body.textCursor()
     cursor.movePosition(cursor.MoveOperation.End)
     window.editor.body.setTextCursor(cursor)
-    window.insert_snippet()
+    window.editor.actions_by_name["snippet"].trigger()  # the toolbar's Snippet
     window.editor.save()
     assert "Best regards" in store.get_template(template.templateId).content
 
@@ -149,10 +149,10 @@ def test_insert_snippet_from_the_searchable_picker(
 def test_delete_can_be_undone(qtbot: QtBot, window: MainWindow, store: Store) -> None:
     template = store.create_template("Precious", content="<p>Words</p>", tags=["a"])
     open_template(window, "Precious")
-    window.delete_current()
+    window.delete_action.trigger()  # File > Delete
     assert titles(window) == []
     assert window._undo_button.isVisible()
-    window._undo_button.click()
+    qtbot.mouseClick(window._undo_button, Qt.MouseButton.LeftButton)
     restored = store.get_template(template.templateId)
     assert (restored.title, restored.content, restored.tags) == ("Precious", "<p>Words</p>", ["a"])
     assert titles(window) == ["Precious"]
@@ -162,7 +162,7 @@ def test_new_template_from_the_menu(
     window: MainWindow, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(QInputDialog, "getText", lambda *_a, **_k: ("Typed title", True))
-    window.new_template()
+    menu_action(window, "New template").trigger()
     assert [t.title for t in store.list_templates()] == ["Typed title"]
     assert titles(window) == ["Typed title"]
     assert window.editor.template_id == store.list_templates()[0].templateId

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from desktop.store.db import DiskFull
 from desktop.store.services import Store
 from desktop.ui.main import MainWindow
-from tests.ui.helpers import open_template, titles
+from tests.ui.helpers import menu_action, open_template, titles
 
 
 def test_ctrl_z_brings_a_deleted_template_back_with_its_history(
@@ -62,15 +62,15 @@ def test_deleted_snippets_presets_pages_and_nodes_come_back(
     window.pages.delete_button.click()
     assert store.list_pages() == []
 
-    window.undo()  # the page, with its two nodes in their order
+    menu_action(window, "Undo").trigger()  # the page, with its two nodes in their order
     assert [n.title for n in store.nodes(page.id)] == ["Close", "Middle"]
     assert window.sidebar.currentRow() == 3 and window.pages.form.record_id == page.id
-    window.undo()  # the node, back at the top, selected
+    menu_action(window, "Undo").trigger()  # the node, back at the top, selected
     assert [n.title for n in store.nodes(page.id)] == ["Opening", "Close", "Middle"]
     assert form.nodes.currentRow() == 0
-    window.undo()  # the move
+    menu_action(window, "Undo").trigger()  # the move
     assert [n.title for n in store.nodes(page.id)] == ["Opening", "Middle", "Close"]
-    window.undo()  # the preset, shown in its section
+    menu_action(window, "Undo").trigger()  # the preset, shown in its section
     assert store.get_preset(preset.presetId).values == {"company": "Acme Ltd"}
     assert window.sidebar.currentRow() == 2 and window.presets.form.record_id == preset.presetId
     window._undo_button.click()  # the snippet
@@ -86,15 +86,15 @@ def test_undo_in_a_text_field_undoes_the_typing_not_a_deletion(
     store.create_template("Kept")
     window.model.reload()
     open_template(window, "Doomed")
-    window.delete_current()
+    window.delete_action.trigger()
     open_template(window, "Kept")
     window.editor.title.setFocus()
     qtbot.keyClicks(window.editor.title, " draft")
-    window.undo()
+    menu_action(window, "Undo").trigger()
     assert window.editor.title.text() == "Kept"
     assert titles(window) == ["Kept"], "the deletion is not undone while the field has text undo"
     window.list.setFocus()
-    window.undo()
+    menu_action(window, "Undo").trigger()
     assert sorted(titles(window)) == ["Doomed", "Kept"]
 
 
@@ -111,7 +111,7 @@ def test_a_delete_that_cannot_be_written_is_reported_and_not_offered_for_undo(
 
     monkeypatch.setattr(window.edits.store, "delete", full)
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, title, text: shown.append(title + text))
-    window.delete_current()
+    window.delete_action.trigger()
     assert titles(window) == ["Stuck"] and window.editor.template_id is not None
     assert shown and "disk" in shown[0] and "full" in shown[0]
     assert not window.edits.stack.canUndo()
